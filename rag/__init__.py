@@ -1,0 +1,1 @@
+"""Cited-answer research assistant over policy documents."""

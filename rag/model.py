@@ -1,0 +1,121 @@
+"""The language of the whole system: plain dataclasses, no behaviour beyond (de)serialising."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Paragraph kinds
+PARAGRAPH, RECOMMENDATION, HEADING, FOOTNOTE = "paragraph", "recommendation", "heading", "footnote"
+
+
+@dataclass
+class Block:
+    """What a reader gives: a piece of text in reading order.
+
+    style "raw": text as laid out on a page (hard-wrapped lines, page furniture); paragraphs.py rebuilds it.
+    style "paragraph" | "heading" | "list_item": a paragraph the format already marks (DOCX, HTML, Markdown).
+    """
+
+    text: str
+    page: int | None = None
+    style: str = "raw"
+    level: int = 0  # heading level (1 = top) or list nesting depth
+
+
+@dataclass
+class Paragraph:
+    id: str  # stable: document hash + ordinal
+    doc_id: str
+    ordinal: int  # position in the document, 0-based
+    label: str  # the report's own number ("12", "19(3)") or its position ("p7")
+    kind: str  # paragraph | recommendation | heading | footnote
+    text: str
+    page: int | None = None
+    section: str | None = None  # nearest heading (the article title in a multi-article file)
+    context: str | None = None  # for a recommendation item: the paragraph that introduces it
+
+    def to_metadata(self) -> dict:
+        meta = {k: v for k, v in asdict(self).items() if k not in ("id", "text") and v is not None}
+        return meta
+
+    @classmethod
+    def from_metadata(cls, pid: str, text: str, meta: dict) -> "Paragraph":
+        return cls(
+            id=pid,
+            doc_id=meta["doc_id"],
+            ordinal=int(meta["ordinal"]),
+            label=str(meta["label"]),
+            kind=meta["kind"],
+            text=text,
+            page=meta.get("page"),
+            section=meta.get("section"),
+            context=meta.get("context"),
+        )
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    sha256: str
+    format: str
+    paragraphs: int
+    sources: list[str] = field(default_factory=list)
+    date: str | None = None  # the year the document speaks from, where it says
+    added: str | None = None  # ISO time it was first ingested
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Citation:
+    n: int
+    doc: str
+    title: str
+    label: str
+    page: int | None
+    section: str | None
+    text: str  # the whole paragraph
+    quote: str | None  # the sentence the answer uses
+    kind: str = PARAGRAPH
+    date: str | None = None
+    paragraph_id: str = ""
+
+
+@dataclass
+class Position:
+    holder: str
+    summary: str
+    citations: list[int]
+    date: str | None = None
+    stance: str = ""  # e.g. "critical" | "supportive": how this holder leans on the question
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    found: bool
+    citations: list[Citation] = field(default_factory=list)
+    disagreement: bool = False
+    positions: list[Position] = field(default_factory=list)
+    timings_ms: dict = field(default_factory=dict)
+    composer: str = "extractive"
+    notes: list[str] = field(default_factory=list)  # e.g. "model unavailable", dropped sentences
+    resolved_question: str | None = None  # the question after follow-up resolution
+
+    def to_json(self) -> dict:
+        out = {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "disagreement": self.disagreement,
+            "positions": [asdict(p) for p in self.positions],
+            "citations": [asdict(c) for c in self.citations],
+            "timings_ms": self.timings_ms,
+            "composer": self.composer,
+            "notes": self.notes,
+        }
+        if self.resolved_question and self.resolved_question != self.question:
+            out["resolved_question"] = self.resolved_question
+        return out
