@@ -1,0 +1,46 @@
+#!/usr/bin/env python
+"""Ingest files or folders into the store:  python ingest.py PATHS... [--store DIR]
+
+Shows a progress bar, then a table per file (added / updated / unchanged / failed, with the reason and what to
+do). Exits 1 if any file failed (after ingesting the rest), 2 if the store is busy.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rag.config import get_settings
+from rag.ingest import format_reports, ingest_paths
+from rag.store import Store, StoreBusy
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
+    parser.add_argument("--store", help="store folder (default: RAG_STORE or ./store)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    from tqdm import tqdm
+
+    settings = get_settings().with_store(args.store)
+    try:
+        store = Store(settings, write=True)
+    except StoreBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with store, tqdm(unit="file", disable=args.quiet or None, file=sys.stderr) as files, \
+            tqdm(unit="¶", desc="embedding", disable=args.quiet or None, file=sys.stderr) as paragraphs:
+        def on_file(index, total, path):
+            files.total = total
+            files.n = index
+            files.set_postfix_str(path.name[-40:])
+
+        reports = ingest_paths(store, args.paths, on_file=on_file, on_paragraphs=paragraphs.update)
+        files.n = files.total or 0
+    print(format_reports(reports))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

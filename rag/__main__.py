@@ -1,0 +1,109 @@
+"""python -m rag ask | eval | docs   (thin: parses arguments, calls the pipeline)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rag.config import get_settings
+from rag.store import Store, StoreBusy
+
+
+def open_assistant(args):
+    from rag.chain import Assistant
+
+    settings = get_settings().with_store(args.store)
+    return Assistant(settings, Store(settings))
+
+
+def cmd_ask(args) -> int:
+    questions = [args.question] if args.question else []
+    if args.file:
+        with open(args.file, encoding="utf-8") as fh:
+            questions += [line.strip() for line in fh if line.strip()]
+    if not questions:
+        print("error: give a QUESTION or --file QUESTIONS.txt", file=sys.stderr)
+        return 2
+    assistant = open_assistant(args)
+    doc_ids = args.doc or None
+    history: list[tuple[str, str]] = []
+    for question in questions:
+        answer = assistant.ask(question, history if args.follow_up else None, doc_ids)
+        history.append((question, answer.answer))
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return 0
+
+
+def format_answer(answer) -> str:
+    lines = [f"Q: {answer.question}", "", answer.answer, ""]
+    for c in answer.citations:
+        where = f"¶{c.label}" + (f", p. {c.page}" if c.page else "") + (f", {c.section}" if c.section else "")
+        lines.append(f"  [{c.n}] {c.title} ({where})")
+        if c.quote:
+            lines.append(f"      “{c.quote}”")
+    lines.append(f"  ({answer.timings_ms.get('total', 0):.0f} ms)")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_docs(args) -> int:
+    settings = get_settings().with_store(args.store)
+    with Store(settings) as store:
+        for doc in store.list_documents():
+            row = {"doc": doc.doc_id, "title": doc.title, "paragraphs": doc.paragraphs, "sha256": doc.sha256,
+                   "sources": doc.sources, "format": doc.format, "date": doc.date, "added": doc.added}
+            if args.json:
+                print(json.dumps(row, ensure_ascii=False))
+            else:
+                print(f"{doc.doc_id}  {doc.paragraphs:5d} ¶  {doc.title}  ({', '.join(doc.sources)})")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from rag.evaluate import evaluate, format_report
+
+    assistant = open_assistant(args)
+    report = evaluate(assistant, args.questions)
+    print(format_report(report))
+    if args.details:
+        for row in report["rows"]:
+            print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag", description="Cited answers over policy documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer questions with paragraph citations")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--file", help="one question a line")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--store")
+    ask.add_argument("--doc", action="append", help="search only this document id (repeatable)")
+    ask.add_argument("--follow-up", action="store_true", help="treat --file questions as one conversation")
+    ask.set_defaults(run=cmd_ask)
+
+    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs.add_argument("--json", action="store_true")
+    docs.add_argument("--store")
+    docs.set_defaults(run=cmd_docs)
+
+    ev = sub.add_parser("eval", help="score answers on a question file")
+    ev.add_argument("--questions", nargs="+", help="JSONL files (default: the dev set and tests/eval/*.jsonl)")
+    ev.add_argument("--store")
+    ev.add_argument("--details", action="store_true", help="print one JSON line per question too")
+    ev.set_defaults(run=cmd_eval)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except StoreBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

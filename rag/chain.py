@@ -1,0 +1,148 @@
+"""The pipeline as LangChain runnables: check -> resolve follow-up -> retrieve -> positions -> compose -> cite.
+
+`Assistant.ask()` is what the CLI and the app call; `Assistant.chain` is the same pipeline as an LCEL Runnable
+(input: {"question", "history", "doc_ids"}; output: Answer), so it composes with any LangChain code.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+from langchain_core.runnables import RunnableLambda
+
+from rag.cite import finalize
+from rag.compose import Draft, Evidence
+from rag.compose.extractive import compose as compose_extractive
+from rag.compose.extractive import judge
+from rag.config import Settings, get_settings
+from rag.disagree import find_positions
+from rag.model import Answer, Position
+from rag.retrieve import Retriever
+from rag.store import Store
+from rag.text import stem, topic_words, words
+
+FOLLOW_UP = re.compile(r"^(and|but|also|so|what about|how about|then)\b|\b(it|its|they|them|their|this|that|these|"
+                       r"those|he|she|his|her|there)\b", re.I)
+
+
+@dataclass
+class Turn:
+    """One question on its way through the pipeline."""
+
+    question: str
+    history: list[tuple[str, str]] = field(default_factory=list)
+    doc_ids: list[str] | None = None
+    query: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    draft: Draft | None = None
+    positions: list[Position] = field(default_factory=list)
+    disagreement: bool = False
+    problem: str | None = None  # the question can't be asked as it is: say why
+    timings: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, store: Store | None = None):
+        self.settings = settings or get_settings()
+        self.store = store or Store(self.settings)
+        self.retriever = Retriever(self.store)
+        self._holders: dict = {}
+        self._holders_lock = threading.Lock()
+        self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
+                      | RunnableLambda(self.compose) | RunnableLambda(self.finish))
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None,
+            doc_ids: list[str] | None = None) -> Answer:
+        return self.chain.invoke({"question": question, "history": history or [], "doc_ids": doc_ids})
+
+    # ------------------------------------------------------------------ steps
+    def check(self, inputs: dict) -> Turn:
+        raw = inputs.get("question") or ""
+        turn = Turn(question=raw, history=list(inputs.get("history") or []), doc_ids=inputs.get("doc_ids"))
+        text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]", " ", raw)
+        text = re.sub(r"\s+", " ", text).strip()
+        if not text:
+            turn.problem = "Please type a question."
+        elif len(text) > self.settings.max_question_chars:
+            turn.problem = (f"That question is {len(text):,} characters long; the limit is "
+                            f"{self.settings.max_question_chars:,}. Please ask it in a sentence or two.")
+        elif not words(text):
+            turn.problem = "I could not find any words in that question. Please ask it in plain English."
+        turn.question = text if not turn.problem else raw[:200]
+        return turn
+
+    def resolve(self, turn: Turn) -> Turn:
+        """A follow-up ('and what do they recommend about it?') borrows the topic of the previous question."""
+        turn.query = turn.question
+        if turn.problem or not turn.history:
+            return turn
+        previous = turn.history[-1][0]
+        own = topic_words(turn.question)
+        if FOLLOW_UP.search(turn.question) or len(own) <= 2:
+            borrowed = [w for w in topic_words(previous) if stem(w) not in {stem(o) for o in own}]
+            if borrowed:
+                turn.query = f"{turn.question} ({' '.join(borrowed)})"
+        return turn
+
+    def retrieve(self, turn: Turn) -> Turn:
+        if turn.problem:
+            return turn
+        t0 = time.perf_counter()
+        turn.evidence = self.retriever.retrieve(turn.query, turn.doc_ids)
+        turn.timings["retrieve"] = round((time.perf_counter() - t0) * 1000, 1)
+        return turn
+
+    def compose(self, turn: Turn) -> Turn:
+        if turn.problem:
+            turn.draft = Draft(text=turn.problem, found=False)
+            return turn
+        t0 = time.perf_counter()
+        lexicon = self.retriever.lexicon()
+        known = lambda term: term in lexicon.df  # noqa: E731
+        verdict = judge(turn.query, turn.evidence, lexicon.idf, known)
+        if verdict.found:
+            turn.disagreement, turn.positions, _ = find_positions(turn.query, turn.evidence, self.holder_text)
+        if turn.disagreement:
+            turn.draft = both_sides(turn.positions)
+        else:
+            turn.draft = compose_extractive(turn.query, turn.evidence, lexicon.idf, known)
+        turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
+        return turn
+
+    def finish(self, turn: Turn) -> Answer:
+        draft = turn.draft
+        text, citations, positions, notes = finalize(draft, turn.evidence, turn.positions)
+        turn.timings.setdefault("retrieve", 0.0)
+        turn.timings.setdefault("compose", 0.0)
+        turn.timings["total"] = round((time.perf_counter() - turn.started) * 1000, 1)
+        return Answer(question=turn.question, answer=text, found=draft.found and bool(citations),
+                      citations=citations, disagreement=turn.disagreement and draft.found, positions=positions,
+                      timings_ms=turn.timings, composer=draft.composer, notes=draft.notes + notes,
+                      resolved_question=turn.query or None)
+
+    # ------------------------------------------------------------------ helpers
+    def holder_text(self, e: Evidence) -> str:
+        """All text of the holder (document, or article within it) that `e` belongs to."""
+        key = (self.store.generation, e.paragraph.doc_id, e.paragraph.section)
+        with self._holders_lock:
+            if key not in self._holders:
+                paragraphs = self.retriever.lexicon().paragraphs
+                self._holders[key] = " ".join(p.text for p in paragraphs if p.doc_id == e.paragraph.doc_id
+                                              and p.section == e.paragraph.section)
+            return self._holders[key]
+
+
+def both_sides(positions: list[Position]) -> Draft:
+    """The answer when sources disagree: say so first, then each position with its own citations."""
+    quotes: dict[int, str] = {}
+    parts = ["**The sources disagree on this.**"]
+    for pos in positions:
+        when = f" ({pos.date})" if pos.date else ""
+        parts.append(f"**{pos.holder}**{when}: {pos.summary}")
+        for n in pos.citations:
+            for sentence in re.findall(rf"([^\[\]]+?)\s*\[{n}\]", pos.summary):
+                quotes.setdefault(n, sentence.strip())
+    return Draft(text="\n\n".join(parts), quotes=quotes, found=True)

@@ -1,0 +1,196 @@
+"""The default answer writer: no model, only the documents' own sentences, each attributed and cited.
+
+1. Read the question: what it is about (topic words), and whether it asks for recommendations or a figure.
+2. Decide whether the evidence answers it at all (`Judgement`): the question's rare words must be found, and
+   the best paragraph must be close in meaning. Otherwise: an honest "the documents do not say".
+3. Score every sentence of the evidence, keep the best few (whole sentences, never edited except for a leading
+   connective), add the sentence before one that opens with a pronoun, and group them by who says them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.compose import Draft, Evidence
+from rag.model import RECOMMENDATION
+from rag.text import QUESTION_WORDS, content_words, numbers, sentences, stem, topic_words, words
+
+REC_QUESTION = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? for|urge\w*|propos\w*|advi[sc]e\w*|demand\w*)\b", re.I)
+FIGURE_QUESTION = re.compile(r"\b(how (many|much|long|far)|what (percentage|proportion|share|number|year|date)|"
+                             r"since when|when|which year|figure|gdp|rate|population|income|compare)\b", re.I)
+BROAD_QUESTION = re.compile(r"^(what (does|do|did) .* (say|state|report|argue)|summari[sz]e|overview|tell me about|"
+                            r"what are|describe|how (is|are|has|have))\b", re.I)
+PRONOUN_START = re.compile(r"^(It|They|This|These|That|Those|Such|She|He|Its|Their|There)\b")
+CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
+
+
+@dataclass
+class Judgement:
+    found: bool
+    coverage: float  # weighted share of the question's topic words the evidence contains
+    best: float  # best dense similarity
+    missing: list[str] = field(default_factory=list)  # topic words no document contains
+
+
+def judge(question: str, evidence: list[Evidence], idf, known) -> Judgement:
+    """Do the documents answer this? `idf(stem)` weighs words; `known(stem)` says if any document has it."""
+    topics = list(dict.fromkeys(stem(w) for w in topic_words(question)))
+    best = max((e.score for e in evidence), default=0.0)
+    if not evidence:
+        return Judgement(False, 0.0, best)
+    missing_stems = [t for t in topics if not known(t)]
+    raw = {stem(w): w for w in topic_words(question)}
+    top = evidence[:6]
+    present = set()
+    for e in top:
+        present |= {stem(w) for w in content_words(f"{e.paragraph.section or ''} {e.paragraph.text}")}
+    weights = {t: idf(t) for t in topics}
+    total = sum(weights.values()) or 1.0
+    coverage = sum(w for t, w in weights.items() if t in present) / total
+    proper = [t for t in missing_stems if re.search(rf"\b{re.escape(raw[t])}\b", question, re.I)
+              and any(ch.isupper() for ch in re.findall(rf"\b{re.escape(raw[t])}\b", question, re.I)[0][:1])]
+    found = bool(topics) and not proper and (
+        (best >= 0.45 and coverage >= 0.45) or (best >= 0.35 and coverage >= 0.7) or (best >= 0.6 and coverage >= 0.3))
+    return Judgement(found, coverage, best, [raw[t] for t in missing_stems])
+
+
+@dataclass
+class Pick:
+    evidence: Evidence
+    sentence: str
+    index: int  # sentence position in its paragraph
+    score: float
+
+
+def score_sentences(question: str, evidence: list[Evidence], idf) -> list[Pick]:
+    topics = {stem(w) for w in topic_words(question)}
+    weights = {t: idf(t) for t in topics}
+    total = sum(weights.values()) or 1.0
+    wants_recs = bool(REC_QUESTION.search(question))
+    wants_figure = bool(FIGURE_QUESTION.search(question))
+    best_dense = max((e.score for e in evidence), default=1.0) or 1.0
+    picks = []
+    for e in evidence:
+        para_words = {stem(w) for w in content_words(f"{e.paragraph.section or ''} {e.paragraph.context or ''}")}
+        for i, s in enumerate(sentences(e.paragraph.text)):
+            sw = {stem(w) for w in content_words(s)}
+            lex = sum(w for t, w in weights.items() if t in sw) / total
+            ctx = sum(w for t, w in weights.items() if t in para_words and t not in sw) / total
+            score = 0.55 * lex + 0.15 * ctx + 0.45 * (e.score / best_dense)
+            if wants_recs and e.paragraph.kind == RECOMMENDATION:
+                score += 0.25
+            if wants_figure and numbers(s):
+                score += 0.1
+            if len(words(s)) < 4:
+                score -= 0.3
+            picks.append(Pick(e, s, i, score))
+    return sorted(picks, key=lambda p: -p.score)
+
+
+def select(picks: list[Pick], question: str, limit: int) -> list[Pick]:
+    """The best sentences: near the top score, at most two per paragraph, no repeats."""
+    if not picks:
+        return []
+    top = picks[0].score
+    chosen: list[Pick] = []
+    per_paragraph: dict[str, int] = {}
+    seen: set[str] = set()
+    for p in picks:
+        if len(chosen) >= limit or p.score < 0.55 * top:
+            break
+        key = " ".join(words(p.sentence))[:120]
+        pid = p.evidence.paragraph.id
+        if key in seen or per_paragraph.get(pid, 0) >= 2:
+            continue
+        chosen.append(p)
+        seen.add(key)
+        per_paragraph[pid] = per_paragraph.get(pid, 0) + 1
+    return chosen
+
+
+def with_antecedent(pick: Pick) -> str:
+    """A sentence that opens with 'It'/'They'/'This' needs the one before it to make sense."""
+    text = pick.sentence
+    if PRONOUN_START.match(text) and pick.index > 0:
+        previous = sentences(pick.evidence.paragraph.text)[pick.index - 1]
+        text = f"{previous} {text}"
+    return CONNECTIVE.sub(lambda m: "", text, count=1)
+
+
+def cite_label(e: Evidence) -> str:
+    return f"¶{e.paragraph.label}"
+
+
+def holder_name(e: Evidence) -> str:
+    title = f"*{e.document.title}*"
+    if e.paragraph.section and e.document.title != e.paragraph.section and e.paragraph.kind != RECOMMENDATION:
+        return f"{title} (“{e.paragraph.section}”)"
+    return title
+
+
+def render(picks: list[Pick], question: str) -> tuple[str, dict[int, str]]:
+    """Group the sentences by holder (in order of their best sentence), each sentence cited."""
+    quotes: dict[int, str] = {}
+    groups: dict[str, list[Pick]] = {}
+    for p in picks:
+        groups.setdefault(holder_name(p.evidence), []).append(p)
+    recs = bool(REC_QUESTION.search(question))
+    blocks = []
+    single = len(picks) == 1
+    for holder, members in groups.items():
+        members.sort(key=lambda p: (p.evidence.paragraph.ordinal, p.index))
+        lines = []
+        for p in members:
+            n = p.evidence.n
+            sentence = with_antecedent(p)
+            quotes.setdefault(n, p.sentence)
+            if p.evidence.paragraph.kind == RECOMMENDATION:
+                lines.append(f"{cite_label(p.evidence)}: {sentence} [{n}]")
+            else:
+                lines.append(f"{sentence} [{n}]")
+        if single:
+            lead = "recommends" if recs and members[0].evidence.paragraph.kind == RECOMMENDATION else "states"
+            verb = f"According to {holder} ({cite_label(members[0].evidence)}):"
+            if lead == "recommends":
+                verb = f"{holder} recommends ({cite_label(members[0].evidence)}):"
+            blocks.append(f"{verb} {lines[0].split(': ', 1)[-1] if lead == 'recommends' else lines[0]}")
+        else:
+            intro = f"{holder} recommends:" if recs and any(
+                m.evidence.paragraph.kind == RECOMMENDATION for m in members) else f"{holder}:"
+            blocks.append(intro + "\n" + "\n".join(f"- {line}" for line in lines))
+    return "\n\n".join(blocks), quotes
+
+
+def refusal(question: str, judgement: Judgement, evidence: list[Evidence]) -> Draft:
+    subject = ", ".join(f"“{w}”" for w in judgement.missing[:3])
+    if subject:
+        text = f"The indexed documents do not answer this: they say nothing about {subject}."
+    else:
+        text = "The indexed documents do not answer this question."
+    near = [e for e in evidence[:2] if e.score >= 0.3]
+    if near:
+        where = "; ".join(f"{e.document.title} ¶{e.paragraph.label}" for e in near)
+        text += f"\n\n_Nearest passages, which do not answer it: {where}._"
+    return Draft(text=text, found=False)
+
+
+def compose(question: str, evidence: list[Evidence], idf, known) -> Draft:
+    """Evidence -> a cited answer (or an honest refusal)."""
+    judgement = judge(question, evidence, idf, known)
+    if not judgement.found:
+        return refusal(question, judgement, evidence)
+    picks = score_sentences(question, evidence, idf)
+    broad = bool(BROAD_QUESTION.search(question)) or len(topic_words(question)) <= 2
+    recs = bool(REC_QUESTION.search(question))
+    limit = 6 if recs else (4 if broad else 2)
+    chosen = select(picks, question, limit)
+    text, quotes = render(chosen, question)
+    return Draft(text=text, quotes=quotes, found=True)
+
+
+def answer_sentences(question: str, evidence: list[Evidence], idf, limit: int = 2) -> list[Pick]:
+    """The best sentences from one holder's evidence (used by the both-sides answer)."""
+    return select(score_sentences(question, evidence, idf), question, limit)
+
+
+__all__ = ["compose", "judge", "answer_sentences", "render", "Judgement", "Pick", "QUESTION_WORDS"]

@@ -1,0 +1,179 @@
+"""Evidence -> positions: who says what on the question, and whether they conflict. No model needed.
+
+Holders are documents, or articles inside one document (its `section`). Conflict is found four ways, always
+between sentences of *different* holders that speak to the question:
+- figures: the same kind of quantity (same unit, shared topic words) with different values;
+- denial: one holder rejects, denies or calls false what others assert ("fabricated", "so-called", "rejects");
+- opposite judgements: one holder's sentences on the subject are clearly favourable, another's clearly critical;
+- opposite recommendations: expand / halt, repeal / keep, and the like.
+For a question that asks for a judgement ("is it fair?", "does it strengthen ...?"), holders are also compared by
+how their whole text leans (favourable or critical), so an article that defends and one that condemns face each
+other even where no single sentence pair clashes. Plain factual questions are flagged only on explicit conflict.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.compose import Evidence
+from rag.model import Position
+from rag.text import content_words, numbers, sentences, stem, topic_words
+
+CRITICAL = re.compile(
+    r"\b(violat\w*|abus\w*|repress\w*|crackdown|atrocit\w*|tortur\w*|arbitrar\w*|persecut\w*|detain\w*|detention|"
+    r"crimes? against humanity|genocide|ethnocide|forced labou?r|abyss|undermin\w*|threat\w*|worse|nightmar\w*|"
+    r"draconian|notorious|censorship|harass\w*|condemn\w*|damning|crush\w*|unaccountable|euphemis\w*|"
+    r"relativis\w*|propaganda|manipulat\w*|fail\w*|crisis|decline\w*|deteriorat\w*|harm\w*|illegal|unlawful|"
+    r"public[- ]relations exercise|flawed|disaster\w*|catastroph\w*|collapse\w*|fell|cut|worsen\w*)\b", re.I)
+FAVOURABLE = re.compile(
+    r"\b(achiev\w*|positive|remarkabl\w*|success\w*|progress\w*|prosper\w*|eradicat\w*|contribut\w*|inclusive|"
+    r"fairer|effective\w*|benefi\w*|improv\w*|satisf\w*|spoke highly|breakthrough|rose|grew|growth|strengthen\w*|"
+    r"mutual respect|active participant|catching up|welcom\w*|prais\w*|commend\w*|landmark|milestone)\b", re.I)
+DISPUTE = re.compile(
+    r"\b(fabricat\w*|disinformation|so-called|smear\w*|bias\w*|politici[sz]\w*|narrative|clich\w*|baseless|"
+    r"groundless|unfounded|false\w*|denounc\w*|rebut\w*|reject\w*|den(y|ies|ied|ial)|lies|slander\w*|"
+    r"exaggerat\w*|discredit\w*|tarnish\w*|anti-\w+|lacks? balance|double standards?|attacks?|at odds)\b", re.I)
+OPPOSITES = [("expand", "halt"), ("expand", "stop"), ("increase", "reduce"), ("increase", "cut"), ("continue", "stop"),
+             ("continue", "end"), ("support", "oppose"), ("adopt", "repeal"), ("keep", "repeal"), ("keep", "abolish"),
+             ("strengthen", "weaken"), ("raise", "lower"), ("allow", "ban"), ("open", "close"), ("extend", "end")]
+JUDGEMENT_QUESTION = re.compile(
+    r"^(is|are|was|were|does|do|did|has|have|can|could|should|will|would)\b|\b(fair|unfair|true|accurate|justified|"
+    r"effective|good|bad|right|wrong|legitimate|credible|strengthen\w*|weaken\w*|improv\w*|worse|better|disput\w*|"
+    r"disagree\w*|debat\w*|controvers\w*|views?|perspectives?|both sides|opinions?|critici[sz]\w*|critics?|"
+    r"assess\w*|evaluat\w*|success\w*|fail\w*)\b", re.I)
+
+
+@dataclass
+class Voice:
+    """What one holder says that bears on the question."""
+
+    holder: str
+    date: str | None
+    evidence: list[Evidence]
+    lean: float  # whole-text lean: > 0 favourable/defending, < 0 critical
+
+
+def lean_of(text: str) -> float:
+    critical = len(CRITICAL.findall(text))
+    favourable = len(FAVOURABLE.findall(text)) + 1.5 * len(DISPUTE.findall(text))
+    return (favourable - critical) / (favourable + critical + 4)
+
+
+def relevance(sentence: str, topics: set[str]) -> float:
+    if not topics:
+        return 0.0
+    have = {stem(w) for w in content_words(sentence)}
+    return len(topics & have) / len(topics)
+
+
+def find_positions(question: str, evidence: list[Evidence], holder_text) -> tuple[bool, list[Position], str]:
+    """-> (disagreement, positions, kind of conflict). `holder_text(evidence)` gives a holder's whole text."""
+    topics = {stem(w) for w in topic_words(question)}
+    voices: dict[str, Voice] = {}
+    for e in evidence:
+        if e.score < 0.25:
+            continue
+        v = voices.get(e.holder)
+        if v is None:
+            v = voices[e.holder] = Voice(e.holder, e.document.date, [], lean_of(holder_text(e)))
+        v.evidence.append(e)
+    if len(voices) < 2:
+        return False, [], ""
+
+    relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text) if relevance(s, topics) >= 0.34]
+                for h, v in voices.items()}
+    kind, sides = explicit_conflict(relevant)
+    if not sides and JUDGEMENT_QUESTION.search(question):
+        kind, sides = lean_conflict(list(voices.values()))
+    if not sides:
+        return False, [], ""
+    return True, sides, kind
+
+
+def explicit_conflict(relevant: dict[str, list]) -> tuple[str, list[Position]]:
+    holders = [h for h, items in relevant.items() if items]
+    # figures: same unit, shared words, different values
+    for i, a in enumerate(holders):
+        for b in holders[i + 1:]:
+            for ea, sa in relevant[a]:
+                for eb, sb in relevant[b]:
+                    if figures_clash(sa, sb):
+                        return "figures", [position(a, ea, sa), position(b, eb, sb)]
+    # denial: a holder rejects what another asserts, on the same subject
+    for a in holders:
+        for ea, sa in relevant[a]:
+            if DISPUTE.search(sa):
+                for b in holders:
+                    if b == a:
+                        continue
+                    for eb, sb in relevant[b]:
+                        if not DISPUTE.search(sb) and shared(sa, sb) >= 2:
+                            return "denial", [position(b, eb, sb), position(a, ea, sa)]
+    # opposite recommendations
+    for i, a in enumerate(holders):
+        for b in holders[i + 1:]:
+            for ea, sa in relevant[a]:
+                for eb, sb in relevant[b]:
+                    if opposite_actions(sa, sb) and shared(sa, sb) >= 1:
+                        return "recommendations", [position(a, ea, sa), position(b, eb, sb)]
+    # opposite judgements of the same subject
+    judged = {h: [(e, s, lean_of(s)) for e, s in items] for h, items in relevant.items()}
+    for i, a in enumerate(holders):
+        for b in holders[i + 1:]:
+            for ea, sa, la in judged[a]:
+                for eb, sb, lb in judged[b]:
+                    if la * lb < 0 and min(abs(la), abs(lb)) >= 0.2 and shared(sa, sb) >= 2:
+                        return "judgements", [position(a, ea, sa), position(b, eb, sb)]
+    return "", []
+
+
+def lean_conflict(voices: list[Voice]) -> tuple[str, list[Position]]:
+    """Holders whose whole texts lean opposite ways, each represented by its best evidence."""
+    favourable = [v for v in voices if v.lean >= 0.1]
+    critical = [v for v in voices if v.lean <= -0.1]
+    if not favourable or not critical:
+        return "", []
+    out = []
+    for camp, stance in ((critical, "critical"), (favourable, "favourable")):
+        best = sorted((e for v in camp for e in v.evidence), key=lambda e: -e.score)[:3]
+        names = list(dict.fromkeys(v.holder for v in camp))
+        dates = sorted({v.date for v in camp if v.date})
+        summary = " ".join(f"{sentences(e.paragraph.text)[0]} [{e.n}]" for e in best)
+        out.append(Position(holder="; ".join(names), summary=summary, citations=[e.n for e in best],
+                            date=", ".join(dates) or None, stance=stance))
+    return "lean", out
+
+
+def position(holder: str, e: Evidence, sentence: str) -> Position:
+    return Position(holder=holder, summary=f"{sentence} [{e.n}]", citations=[e.n], date=e.document.date,
+                    stance="favourable" if lean_of(sentence) > 0 else "critical" if lean_of(sentence) < 0 else "")
+
+
+def shared(a: str, b: str) -> int:
+    return len({stem(w) for w in content_words(a)} & {stem(w) for w in content_words(b)})
+
+
+def unit(number: str) -> str:
+    n = number.lower()
+    for u in ("%", "percent", "per cent", "trillion", "billion", "million", "$", "£", "€"):
+        if u in n:
+            return "%" if u in ("percent", "per cent") else u
+    return ""
+
+
+def figures_clash(a: str, b: str) -> bool:
+    """Two sentences give different values with the same unit for something they both name."""
+    na = [n for n in numbers(a) if unit(n)]
+    nb = [n for n in numbers(b) if unit(n)]
+    if not na or not nb or shared(a, b) < 2:
+        return False
+    ua = {unit(n): re.sub(r"[^\d.]", "", n) for n in na}
+    ub = {unit(n): re.sub(r"[^\d.]", "", n) for n in nb}
+    common = set(ua) & set(ub)
+    return any(ua[u] != ub[u] for u in common) and not any(v in ub.values() for v in ua.values())
+
+
+def opposite_actions(a: str, b: str) -> bool:
+    wa = {stem(w) for w in content_words(a)}
+    wb = {stem(w) for w in content_words(b)}
+    return any((stem(x) in wa and stem(y) in wb) or (stem(y) in wa and stem(x) in wb) for x, y in OPPOSITES)

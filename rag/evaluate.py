@@ -1,0 +1,83 @@
+"""Scores the assistant on question files (JSONL, the format of shared/eval/dev_questions.jsonl):
+
+{"q": str, "cat": "fact"|"rec"|"both"|"none", "facts": [regex], "gold": [passage], "sides": [[passage]], "refuse": bool}
+
+Per category: answer correctness (every required fact in the answer), citation correctness (a cited paragraph
+holds a gold passage), both-sides coverage (flagged, and each side cited), refusal accuracy, false flags,
+mean citations, latency p50/p95.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from pathlib import Path
+
+from rag.config import ROOT
+
+DEFAULT_FILES = [ROOT.parent / "shared" / "eval" / "dev_questions.jsonl", *sorted((ROOT / "tests" / "eval").glob("*.jsonl"))]
+
+
+def load(files) -> list[dict]:
+    rows = []
+    for f in files or [p for p in DEFAULT_FILES if Path(p).exists()]:
+        with open(f, encoding="utf-8") as fh:
+            rows += [dict(json.loads(line), source=Path(f).name) for line in fh if line.strip()]
+    return rows
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("‘", "'")).lower()
+
+
+def cites(answer, passage: str) -> bool:
+    return any(norm(passage) in norm(c.text) for c in answer.citations)
+
+
+def score(row: dict, answer) -> dict:
+    refuse = bool(row.get("refuse"))
+    out = {"q": row["q"], "cat": row["cat"], "found": answer.found, "disagreement": answer.disagreement,
+           "citations": len(answer.citations), "ms": answer.timings_ms.get("total", 0.0)}
+    out["refusal_ok"] = (not answer.found) if refuse else answer.found
+    if row.get("facts"):
+        out["answer_ok"] = all(re.search(f, answer.answer, re.I) for f in row["facts"])
+    if row.get("gold"):
+        out["citation_ok"] = any(cites(answer, g) for g in row["gold"])
+    if row.get("sides"):
+        out["both_ok"] = answer.disagreement and all(any(cites(answer, p) for p in side) for side in row["sides"])
+    else:
+        out["false_flag"] = answer.disagreement
+    return out
+
+
+def evaluate(assistant, files=None) -> dict:
+    rows = []
+    for row in load(files):
+        answer = assistant.ask(row["q"])
+        rows.append(score(row, answer))
+    return {"rows": rows}
+
+
+def rate(rows, key) -> str:
+    values = [r[key] for r in rows if key in r]
+    return f"{sum(values)}/{len(values)} ({100 * sum(values) / len(values):.0f}%)" if values else "-"
+
+
+def format_report(report: dict) -> str:
+    rows = report["rows"]
+    cats = sorted({r["cat"] for r in rows}) + ["all"]
+    head = ["category", "n", "answer", "citation", "both sides", "refusal", "false flags", "mean cites", "p50 ms",
+            "p95 ms"]
+    table = [head]
+    for cat in cats:
+        rs = rows if cat == "all" else [r for r in rows if r["cat"] == cat]
+        ms = sorted(r["ms"] for r in rs)
+        p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else 0
+        table.append([cat, str(len(rs)), rate(rs, "answer_ok"), rate(rs, "citation_ok"), rate(rs, "both_ok"),
+                      rate(rs, "refusal_ok"), rate(rs, "false_flag"),
+                      f"{statistics.mean(r['citations'] for r in rs):.1f}" if rs else "-",
+                      f"{statistics.median(ms):.0f}" if ms else "-", f"{p95:.0f}"])
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in table]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)

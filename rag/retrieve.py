@@ -1,0 +1,160 @@
+"""Question -> ranked evidence: dense search (Chroma) and BM25 (in memory), fused by reciprocal rank,
+then spread across holders so every source that speaks to the question can reach the answer.
+
+`ParagraphRetriever` is a LangChain BaseRetriever; `retrieve()` is what the chain uses (it also returns the
+scores the answer writer needs to decide whether the documents answer at all).
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.compose import Evidence
+from rag.model import FOOTNOTE, HEADING, Document, Paragraph
+from rag.store import Store
+from rag.text import content_words, stem
+
+RRF_K = 60
+
+
+@dataclass
+class Lexicon:
+    """BM25 over every citable paragraph, rebuilt when the store changes."""
+
+    paragraphs: list[Paragraph]
+    bm25: object
+    df: dict[str, int]
+
+    @classmethod
+    def build(cls, paragraphs: list[Paragraph]) -> "Lexicon":
+        from rank_bm25 import BM25Okapi
+
+        citable = [p for p in paragraphs if p.kind not in (HEADING, FOOTNOTE)]
+        tokens = [[stem(w) for w in content_words(lexical_text(p))] for p in citable]
+        df: dict[str, int] = {}
+        for toks in tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        bm25 = BM25Okapi(tokens or [[""]])
+        return cls(citable, bm25, df)
+
+    def idf(self, term: str) -> float:
+        n = max(1, len(self.paragraphs))
+        return math.log(1 + n / (1 + self.df.get(term, 0)))
+
+    def search(self, words: list[str], k: int, allowed: set[str] | None) -> list[tuple[Paragraph, float]]:
+        if not self.paragraphs or not words:
+            return []
+        scores = self.bm25.get_scores(words)
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+        out = []
+        for i in ranked:
+            if scores[i] <= 0 or len(out) >= k:
+                break
+            p = self.paragraphs[i]
+            if allowed is None or p.doc_id in allowed:
+                out.append((p, float(scores[i])))
+        return out
+
+
+def lexical_text(p: Paragraph) -> str:
+    return f"{p.section or ''} {p.text}"
+
+
+class Retriever:
+    """Hybrid retrieval over one Store. Thread-safe; the lexical index follows the store's changes."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lexicon: Lexicon | None = None
+        self._key = None
+        self._lock = threading.Lock()
+
+    def lexicon(self) -> Lexicon:
+        key = (self.store.generation, self.store.count(), tuple(d.doc_id for d in self.store.list_documents()))
+        with self._lock:
+            if self._lexicon is None or key != self._key:
+                self._lexicon = Lexicon.build(self.store.get_paragraphs())
+                self._key = key
+            return self._lexicon
+
+    def documents(self) -> dict[str, Document]:
+        return {d.doc_id: d for d in self.store.list_documents()}
+
+    def retrieve(self, question: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[Evidence]:
+        settings = self.store.settings
+        k = k or settings.top_k
+        docs = self.documents()
+        allowed = set(doc_ids or docs) & set(docs)  # only complete documents
+        if not allowed:
+            return []
+        vector = self.store.embeddings.embed_query(question)
+        dense = [(p, s) for p, s in self.store.search(vector, settings.candidates, sorted(allowed))
+                 if p.kind not in (HEADING, FOOTNOTE)]
+        words = [stem(w) for w in content_words(question)]
+        lexical = self.lexicon().search(words, settings.candidates, allowed)
+
+        fused: dict[str, float] = {}
+        by_id: dict[str, Paragraph] = {}
+        dense_sim: dict[str, float] = {}
+        for rank, (p, sim) in enumerate(dense):
+            fused[p.id] = fused.get(p.id, 0) + 1 / (RRF_K + rank)
+            by_id[p.id] = p
+            dense_sim[p.id] = sim
+        for rank, (p, _) in enumerate(lexical):
+            fused[p.id] = fused.get(p.id, 0) + 1 / (RRF_K + rank)
+            by_id.setdefault(p.id, p)
+        missing = [pid for pid in by_id if pid not in dense_sim]
+        if missing:  # lexical-only hits: score them densely too, so every candidate has a similarity
+            for pid, sim in self._similarities(vector, [by_id[m] for m in missing]).items():
+                dense_sim[pid] = sim
+        ranked = sorted(by_id, key=lambda pid: -fused[pid])
+        chosen = spread(ranked, by_id, docs, k)
+        return [Evidence(n=i + 1, paragraph=by_id[pid], document=docs[by_id[pid].doc_id],
+                         score=dense_sim.get(pid, 0.0)) for i, pid in enumerate(chosen)]
+
+    def _similarities(self, vector: list[float], paragraphs: list[Paragraph]) -> dict[str, float]:
+        from rag.store import embed_text
+        vectors = self.store.embeddings.embed_documents([embed_text(p) for p in paragraphs])
+        return {p.id: float(sum(a * b for a, b in zip(vector, v))) for p, v in zip(paragraphs, vectors)}
+
+
+def spread(ranked: list[str], by_id: dict[str, Paragraph], docs: dict[str, Document], k: int) -> list[str]:
+    """Top k by fused rank, but give every holder (document, or article inside one) in the top 3k its best
+    paragraph: a source that ranks lower must still be able to speak."""
+    def holder(pid: str) -> tuple[str, str]:
+        p = by_id[pid]
+        return (p.doc_id, p.section or "")
+
+    pool = ranked[: 3 * k]
+    chosen = ranked[:k]
+    have = {holder(pid) for pid in chosen}
+    for pid in pool:
+        if holder(pid) not in have:
+            chosen.append(pid)
+            have.add(holder(pid))
+    return chosen
+
+
+class ParagraphRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain retriever: paragraphs as LangChain Documents with citation metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    retriever: Retriever
+    doc_ids: list[str] | None = None
+    k: int | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        out = []
+        for ev in self.retriever.retrieve(query, self.doc_ids, self.k):
+            meta = {**ev.paragraph.to_metadata(), "id": ev.paragraph.id, "title": ev.document.title,
+                    "score": ev.score, "date": ev.document.date or ""}
+            out.append(LCDocument(page_content=ev.paragraph.text, metadata=meta, id=ev.paragraph.id))
+        return out

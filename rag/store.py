@@ -1,0 +1,222 @@
+"""The store: Chroma (embedded PersistentClient under store/, or a Chroma server) holding
+
+- collection `paragraphs`: one record per embedded piece of a paragraph (most paragraphs are one piece),
+  id = paragraph id (+ "#k" for further pieces), document = the whole paragraph text, metadata = Paragraph fields;
+- collection `documents`: one record per document (the manifest). It is written last, so a document whose
+  record exists is complete; paragraphs without a record are leftovers of an interrupted ingest and are swept.
+
+One writer per embedded store: `Store(..., write=True)` takes an exclusive lock on store/.lock (readers take a
+shared one), and a second process is refused with a message naming the holder.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from rag.config import Settings, get_settings
+from rag.embeddings import ChromaEmbeddingFunction, LocalEmbeddings
+from rag.model import Document, Paragraph
+
+DOCS = "documents"
+
+
+class StoreBusy(RuntimeError):
+    pass
+
+
+class StoreLock:
+    """fcntl lock on <store>/.lock: exclusive for a writer, shared for readers. Released when the process dies."""
+
+    def __init__(self, folder: Path, write: bool):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / ".lock"
+        self.write = write
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, (fcntl.LOCK_EX if write else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self.holder() or "another process"
+            os.close(self.fd)
+            want = "write to" if write else "read"
+            raise StoreBusy(
+                f"cannot {want} the store {folder}: it is in use by {holder}. "
+                "Stop that process first, or upload the files through the running app, "
+                "or use a Chroma server (RAG_CHROMA_URL) so several processes can share one store."
+            ) from None
+        if write:
+            os.ftruncate(self.fd, 0)
+            os.write(self.fd, f"pid {os.getpid()} ({' '.join(Path(a).name for a in sys.argv[:2])}) "
+                              f"since {time.strftime('%H:%M:%S')}".encode())
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text().strip()
+        except OSError:
+            return ""
+
+    def release(self) -> None:
+        if self.fd is not None:
+            if self.write:
+                os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                   ssl=url.scheme == "https", settings=chroma_settings)
+    settings.store.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.store / "chroma"), settings=chroma_settings)
+
+
+class Store:
+    def __init__(self, settings: Settings | None = None, write: bool = False,
+                 embeddings: LocalEmbeddings | None = None):
+        self.settings = settings or get_settings()
+        self.lock = StoreLock(self.settings.store, write) if self.settings.embedded else None
+        self.embeddings = embeddings or LocalEmbeddings()
+        self.client = make_client(self.settings)
+        function = ChromaEmbeddingFunction(self.embeddings)
+        self.paragraphs = self.client.get_or_create_collection(
+            self.settings.collection, embedding_function=function, metadata={"hnsw:space": "cosine"})
+        self.documents = self.client.get_or_create_collection(
+            f"{self.settings.collection}_{DOCS}", embedding_function=function)
+        self.batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        self._write_lock = threading.Lock()
+        self.generation = 0  # bumped on every change made through this object
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------------ documents
+    def list_documents(self) -> list[Document]:
+        got = self.documents.get(include=["metadatas"])
+        docs = [self._doc_from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+        return sorted(docs, key=lambda d: (d.added or "", d.title))
+
+    def get_document(self, doc_id: str) -> Document | None:
+        got = self.documents.get(ids=[doc_id], include=["metadatas"])
+        return self._doc_from_meta(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
+
+    def find_by_source(self, source: str) -> list[Document]:
+        return [d for d in self.list_documents() if source in d.sources]
+
+    @staticmethod
+    def _doc_from_meta(doc_id: str, meta: dict) -> Document:
+        return Document(doc_id=doc_id, title=meta["title"], sha256=meta["sha256"], format=meta["format"],
+                        paragraphs=int(meta["paragraphs"]), sources=json.loads(meta.get("sources", "[]")),
+                        date=meta.get("date") or None, added=meta.get("added"))
+
+    def _put_document(self, doc: Document) -> None:
+        meta = {"title": doc.title, "sha256": doc.sha256, "format": doc.format, "paragraphs": doc.paragraphs,
+                "sources": json.dumps(doc.sources), "date": doc.date or "", "added": doc.added or ""}
+        self.documents.upsert(ids=[doc.doc_id], documents=[doc.title], metadatas=[meta],
+                              embeddings=[[0.0] * 383 + [1.0]])
+
+    def set_sources(self, doc: Document, sources: list[str]) -> None:
+        with self._write_lock:
+            doc.sources = sources
+            self._put_document(doc)
+            self.generation += 1
+
+    # ------------------------------------------------------------------ paragraphs
+    def add_document(self, doc: Document, paragraphs: list[Paragraph], progress=None) -> None:
+        """Embed and upsert all paragraphs, then write the document record (the commit point)."""
+        records = []  # (id, embed_text, paragraph)
+        for p in paragraphs:
+            for k, piece in enumerate(self.embeddings.pieces(embed_text(p))):
+                records.append((p.id if k == 0 else f"{p.id}#{k}", piece, p))
+        with self._write_lock:
+            self._delete_paragraphs(doc.doc_id)  # leftovers of an interrupted run
+            for start in range(0, len(records), self.batch):
+                chunk = records[start:start + self.batch]
+                vectors = self.embeddings.embed_documents([r[1] for r in chunk])
+                self.paragraphs.upsert(
+                    ids=[r[0] for r in chunk], embeddings=vectors, documents=[r[2].text for r in chunk],
+                    metadatas=[{**r[2].to_metadata(), "pid": r[2].id, "title": doc.title, "date": doc.date or ""}
+                               for r in chunk])
+                if progress:
+                    progress(len(chunk))
+            doc.paragraphs = len(paragraphs)
+            self._put_document(doc)
+            self.generation += 1
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._write_lock:
+            self.documents.delete(ids=[doc_id])  # first: the document stops being visible at once
+            self._delete_paragraphs(doc_id)
+            self.generation += 1
+
+    def _delete_paragraphs(self, doc_id: str) -> None:
+        ids = self.paragraphs.get(where={"doc_id": doc_id}, include=[])["ids"]
+        for start in range(0, len(ids), self.batch):
+            self.paragraphs.delete(ids=ids[start:start + self.batch])
+
+    def sweep(self) -> int:
+        """Delete paragraphs of documents that have no record (an ingest killed half-way). Returns how many."""
+        known = {d.doc_id for d in self.list_documents()}
+        got = self.paragraphs.get(include=["metadatas"])
+        stale = {m["doc_id"] for m in got["metadatas"]} - known
+        for doc_id in stale:
+            self._delete_paragraphs(doc_id)
+        if stale:
+            self.generation += 1
+        return len(stale)
+
+    def get_paragraphs(self, doc_id: str | None = None) -> list[Paragraph]:
+        """Whole paragraphs (one per paragraph, not per piece), in document order."""
+        where = {"doc_id": doc_id} if doc_id else None
+        got = self.paragraphs.get(where=where, include=["documents", "metadatas"])
+        seen: dict[str, Paragraph] = {}
+        for text, meta in zip(got["documents"], got["metadatas"]):
+            pid = meta["pid"]
+            if pid not in seen:
+                seen[pid] = Paragraph.from_metadata(pid, text, meta)
+        return sorted(seen.values(), key=lambda p: (p.doc_id, p.ordinal))
+
+    def count(self) -> int:
+        return self.paragraphs.count()
+
+    def search(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[Paragraph, float]]:
+        """Dense search: (paragraph, cosine similarity), best first, one hit per paragraph."""
+        n = self.count()
+        if n == 0:
+            return []
+        where = {"doc_id": {"$in": doc_ids}} if doc_ids else None
+        got = self.paragraphs.query(query_embeddings=[vector], n_results=min(k, n), where=where,
+                                    include=["documents", "metadatas", "distances"])
+        hits: dict[str, tuple[Paragraph, float]] = {}
+        for text, meta, dist in zip(got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            pid = meta["pid"]
+            if pid not in hits:
+                hits[pid] = (Paragraph.from_metadata(pid, text, meta), 1.0 - float(dist))
+        return list(hits.values())
+
+
+def embed_text(p: Paragraph) -> str:
+    """What the model sees: the paragraph with its heading, so 'what does X say about <section>' finds it."""
+    head = f"{p.section}. " if p.section else ""
+    if p.kind == "recommendation":
+        return f"{head}Recommendation: {p.text}"
+    return f"{head}{p.text}"

@@ -1,0 +1,70 @@
+"""Small text tools shared by retrieval, the answer writer, the citation checker and the disagreement finder."""
+from __future__ import annotations
+
+import re
+
+STOPWORDS = set("""
+a about above after again against all also am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers
+herself him himself his how i if in into is it its itself just me more most my myself no nor not of off on once only
+or other our ours ourselves out over own same she should so some such than that the their theirs them themselves
+then there these they this those through to too under until up very was we were what when where which while who
+whom why will with would you your yours yourself yourselves s t don now ever per via upon yet whether within
+""".split())
+
+# Words that frame a question rather than say what it is about.
+QUESTION_WORDS = set("""
+say says said tell tells told describe described describes mention mentions mentioned according document documents
+report reports paper text source sources submission briefing article think thinks view views position positions
+explain explains give gives happen happened mean means regarding concerning respect kind kinds type types way ways
+please write show list summarise summarize summary main key anything something question answer like use used
+count counts counted compare compared comparison react reacted reaction stand recommend recommends recommended
+recommendation recommendations call calls called
+""".split())
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def topic_words(text: str) -> list[str]:
+    """The words that say what a question is about (content words, less question framing)."""
+    return [w for w in content_words(text) if w not in QUESTION_WORDS]
+
+
+def stem(word: str) -> str:
+    """A light stemmer: enough to match 'recommendations'/'recommend', 'detained'/'detention' roughly."""
+    w = word.lower().replace("'s", "").strip("'")
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
+            w = w[: -len(suffix)]
+            break
+    return w.rstrip("e") if len(w) > 4 else w
+
+
+ABBREVIATIONS = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|No|Art|para|paras|e\.g|i\.e|etc|vs|U\.S|U\.K|St|Jr|Sr)\.$")
+
+
+def sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations and decimals together."""
+    parts = re.split(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])", text.strip())
+    out: list[str] = []
+    for part in parts:
+        if out and (ABBREVIATIONS.search(out[-1]) or len(out[-1]) < 12):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return [s.strip() for s in out if s.strip()]
+
+
+NUMBER = re.compile(r"(?<![\w.])(?:\$|£|€)?\d+(?:[.,]\d+)*(?:\s?(?:%|percent|per cent|million|billion|trillion))?")
+
+
+def numbers(text: str) -> list[str]:
+    return [n.strip() for n in NUMBER.findall(text)]
