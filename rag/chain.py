@@ -51,6 +51,7 @@ class Assistant:
         self.retriever = Retriever(self.store)
         self._holders: dict = {}
         self._holders_lock = threading.Lock()
+        self._sentence_vectors: dict = {}
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
                       | RunnableLambda(self.compose) | RunnableLambda(self.finish))
 
@@ -108,7 +109,8 @@ class Assistant:
         if turn.disagreement:
             turn.draft = both_sides(turn.positions)
         else:
-            turn.draft = compose_extractive(turn.query, turn.evidence, lexicon.idf, known)
+            similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
+            turn.draft = compose_extractive(turn.query, turn.evidence, lexicon.idf, known, similar)
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
         return turn
 
@@ -124,6 +126,19 @@ class Assistant:
                       resolved_question=turn.query or None)
 
     # ------------------------------------------------------------------ helpers
+    def similarities(self, question: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of the question to each sentence; sentence vectors are cached across questions."""
+        import numpy as np
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
+        if todo:
+            for text, vector in zip(todo, self.store.embeddings.embed_documents(todo)):
+                self._sentence_vectors[text] = np.asarray(vector, dtype="float32")
+            while len(self._sentence_vectors) > 20000:
+                self._sentence_vectors.pop(next(iter(self._sentence_vectors)))
+        query = np.asarray(self.store.embeddings.embed_query(question), dtype="float32")
+        return [float(self._sentence_vectors[t] @ query) for t in texts]
+
     def holder_text(self, e: Evidence) -> str:
         """All text of the holder (document, or article within it) that `e` belongs to."""
         key = (self.store.generation, e.paragraph.doc_id, e.paragraph.section)

@@ -32,7 +32,8 @@ FAVOURABLE = re.compile(
 DISPUTE = re.compile(
     r"\b(fabricat\w*|disinformation|so-called|smear\w*|bias\w*|politici[sz]\w*|narrative|clich\w*|baseless|"
     r"groundless|unfounded|false\w*|denounc\w*|rebut\w*|reject\w*|den(y|ies|ied|ial)|lies|slander\w*|"
-    r"exaggerat\w*|discredit\w*|tarnish\w*|anti-\w+|lacks? balance|double standards?|attacks?|at odds)\b", re.I)
+    r"exaggerat\w*|discredit\w*|tarnish\w*|lacks? balance|double standards?|attacks?|at odds)\b", re.I)
+ANTI = re.compile(r"\banti-[A-Z]\w+")  # 'anti-China narrative', not 'anti-monopoly'
 OPPOSITES = [("expand", "halt"), ("expand", "stop"), ("increase", "reduce"), ("increase", "cut"), ("continue", "stop"),
              ("continue", "end"), ("support", "oppose"), ("adopt", "repeal"), ("keep", "repeal"), ("keep", "abolish"),
              ("strengthen", "weaken"), ("raise", "lower"), ("allow", "ban"), ("open", "close"), ("extend", "end")]
@@ -53,9 +54,13 @@ class Voice:
     lean: float  # whole-text lean: > 0 favourable/defending, < 0 critical
 
 
+def disputes(text: str) -> int:
+    return len(DISPUTE.findall(text)) + len(ANTI.findall(text))
+
+
 def lean_of(text: str) -> float:
     critical = len(CRITICAL.findall(text))
-    favourable = len(FAVOURABLE.findall(text)) + 1.5 * len(DISPUTE.findall(text))
+    favourable = len(FAVOURABLE.findall(text)) + 1.5 * disputes(text)
     return (favourable - critical) / (favourable + critical + 4)
 
 
@@ -80,17 +85,19 @@ def find_positions(question: str, evidence: list[Evidence], holder_text) -> tupl
     if len(voices) < 2:
         return False, [], ""
 
-    relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text) if relevance(s, topics) >= 0.34]
+    relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text) if relevance(s, topics) >= 0.5]
                 for h, v in voices.items()}
-    kind, sides = explicit_conflict(relevant)
-    if not sides and JUDGEMENT_QUESTION.search(question):
-        kind, sides = lean_conflict(list(voices.values()))
+    kind, sides = "", []
+    if JUDGEMENT_QUESTION.search(question):
+        kind, sides = lean_conflict(list(voices.values()), question)
+    if not sides:
+        kind, sides = explicit_conflict(relevant, voices)
     if not sides:
         return False, [], ""
     return True, sides, kind
 
 
-def explicit_conflict(relevant: dict[str, list]) -> tuple[str, list[Position]]:
+def explicit_conflict(relevant: dict[str, list], voices: dict[str, Voice]) -> tuple[str, list[Position]]:
     holders = [h for h, items in relevant.items() if items]
     # figures: same unit, shared words, different values
     for i, a in enumerate(holders):
@@ -102,19 +109,19 @@ def explicit_conflict(relevant: dict[str, list]) -> tuple[str, list[Position]]:
     # denial: a holder rejects what another asserts, on the same subject
     for a in holders:
         for ea, sa in relevant[a]:
-            if DISPUTE.search(sa):
+            if disputes(sa):
                 for b in holders:
                     if b == a:
                         continue
                     for eb, sb in relevant[b]:
-                        if not DISPUTE.search(sb) and shared(sa, sb) >= 2:
+                        if not disputes(sb) and shared(sa, sb) >= 2 and not same_camp(voices, a, b):
                             return "denial", [position(b, eb, sb), position(a, ea, sa)]
     # opposite recommendations
     for i, a in enumerate(holders):
         for b in holders[i + 1:]:
             for ea, sa in relevant[a]:
                 for eb, sb in relevant[b]:
-                    if opposite_actions(sa, sb) and shared(sa, sb) >= 1:
+                    if opposite_actions(sa, sb) and shared(sa, sb) >= 1 and not same_camp(voices, a, b):
                         return "recommendations", [position(a, ea, sa), position(b, eb, sb)]
     # opposite judgements of the same subject
     judged = {h: [(e, s, lean_of(s)) for e, s in items] for h, items in relevant.items()}
@@ -122,12 +129,12 @@ def explicit_conflict(relevant: dict[str, list]) -> tuple[str, list[Position]]:
         for b in holders[i + 1:]:
             for ea, sa, la in judged[a]:
                 for eb, sb, lb in judged[b]:
-                    if la * lb < 0 and min(abs(la), abs(lb)) >= 0.2 and shared(sa, sb) >= 2:
+                    if la * lb < 0 and min(abs(la), abs(lb)) >= 0.2 and shared(sa, sb) >= 2 and not same_camp(voices, a, b):
                         return "judgements", [position(a, ea, sa), position(b, eb, sb)]
     return "", []
 
 
-def lean_conflict(voices: list[Voice]) -> tuple[str, list[Position]]:
+def lean_conflict(voices: list[Voice], question: str) -> tuple[str, list[Position]]:
     """Holders whose whole texts lean opposite ways, each represented by its best evidence."""
     favourable = [v for v in voices if v.lean >= 0.1]
     critical = [v for v in voices if v.lean <= -0.1]
@@ -138,15 +145,27 @@ def lean_conflict(voices: list[Voice]) -> tuple[str, list[Position]]:
         best = sorted((e for v in camp for e in v.evidence), key=lambda e: -e.score)[:3]
         names = list(dict.fromkeys(v.holder for v in camp))
         dates = sorted({v.date for v in camp if v.date})
-        summary = " ".join(f"{sentences(e.paragraph.text)[0]} [{e.n}]" for e in best)
+        summary = " ".join(f"{best_sentence(e, question)} [{e.n}]" for e in best)
         out.append(Position(holder="; ".join(names), summary=summary, citations=[e.n for e in best],
                             date=", ".join(dates) or None, stance=stance))
     return "lean", out
 
 
+def best_sentence(e: Evidence, question: str) -> str:
+    topics = {stem(w) for w in topic_words(question)}
+    candidates = sentences(e.paragraph.text)
+    return max(candidates, key=lambda s: (relevance(s, topics) + 0.2 * bool(lean_of(s)), -candidates.index(s)))
+
+
 def position(holder: str, e: Evidence, sentence: str) -> Position:
     return Position(holder=holder, summary=f"{sentence} [{e.n}]", citations=[e.n], date=e.document.date,
                     stance="favourable" if lean_of(sentence) > 0 else "critical" if lean_of(sentence) < 0 else "")
+
+
+def same_camp(voices: dict[str, Voice], a: str, b: str) -> bool:
+    """Two holders that lean the same way (e.g. two sections of one article) are not each other's opponents."""
+    la, lb = voices[a].lean, voices[b].lean
+    return la * lb > 0 and min(abs(la), abs(lb)) >= 0.1
 
 
 def shared(a: str, b: str) -> int:

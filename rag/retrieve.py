@@ -7,9 +7,10 @@ scores the answer writer needs to decide whether the documents answer at all).
 from __future__ import annotations
 
 import math
-import re
 import threading
 from dataclasses import dataclass
+
+import numpy as np
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -31,9 +32,12 @@ class Lexicon:
     paragraphs: list[Paragraph]
     bm25: object
     df: dict[str, int]
+    vectors: dict[str, object]  # paragraph id -> matrix of its pieces' vectors
 
     @classmethod
-    def build(cls, paragraphs: list[Paragraph]) -> "Lexicon":
+    def build(cls, paragraphs: list[Paragraph], vectors: dict[str, list]) -> "Lexicon":
+        import numpy as np
+
         from rank_bm25 import BM25Okapi
 
         citable = [p for p in paragraphs if p.kind not in (HEADING, FOOTNOTE)]
@@ -43,7 +47,13 @@ class Lexicon:
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
         bm25 = BM25Okapi(tokens or [[""]])
-        return cls(citable, bm25, df)
+        matrices = {pid: np.asarray(vs, dtype="float32") for pid, vs in vectors.items()}
+        return cls(citable, bm25, df, matrices)
+
+    def similarity(self, vector, pid: str) -> float:
+        """Cosine similarity of a (normalised) query vector to a paragraph: its best piece."""
+        matrix = self.vectors.get(pid)
+        return float((matrix @ vector).max()) if matrix is not None else 0.0
 
     def idf(self, term: str) -> float:
         n = max(1, len(self.paragraphs))
@@ -81,7 +91,7 @@ class Retriever:
         key = (self.store.generation, self.store.count(), tuple(d.doc_id for d in self.store.list_documents()))
         with self._lock:
             if self._lexicon is None or key != self._key:
-                self._lexicon = Lexicon.build(self.store.get_paragraphs())
+                self._lexicon = Lexicon.build(self.store.get_paragraphs(), self.store.vectors())
                 self._key = key
             return self._lexicon
 
@@ -111,19 +121,15 @@ class Retriever:
         for rank, (p, _) in enumerate(lexical):
             fused[p.id] = fused.get(p.id, 0) + 1 / (RRF_K + rank)
             by_id.setdefault(p.id, p)
-        missing = [pid for pid in by_id if pid not in dense_sim]
-        if missing:  # lexical-only hits: score them densely too, so every candidate has a similarity
-            for pid, sim in self._similarities(vector, [by_id[m] for m in missing]).items():
-                dense_sim[pid] = sim
+        lexicon = self.lexicon()
+        query = np.asarray(vector, dtype="float32")
+        for pid in by_id:  # lexical-only hits get a dense similarity too
+            if pid not in dense_sim:
+                dense_sim[pid] = lexicon.similarity(query, pid)
         ranked = sorted(by_id, key=lambda pid: -fused[pid])
         chosen = spread(ranked, by_id, docs, k)
         return [Evidence(n=i + 1, paragraph=by_id[pid], document=docs[by_id[pid].doc_id],
                          score=dense_sim.get(pid, 0.0)) for i, pid in enumerate(chosen)]
-
-    def _similarities(self, vector: list[float], paragraphs: list[Paragraph]) -> dict[str, float]:
-        from rag.store import embed_text
-        vectors = self.store.embeddings.embed_documents([embed_text(p) for p in paragraphs])
-        return {p.id: float(sum(a * b for a, b in zip(vector, v))) for p, v in zip(paragraphs, vectors)}
 
 
 def spread(ranked: list[str], by_id: dict[str, Paragraph], docs: dict[str, Document], k: int) -> list[str]:

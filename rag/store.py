@@ -195,6 +195,14 @@ class Store:
                 seen[pid] = Paragraph.from_metadata(pid, text, meta)
         return sorted(seen.values(), key=lambda p: (p.doc_id, p.ordinal))
 
+    def vectors(self) -> dict[str, list]:
+        """paragraph id -> the vectors of its pieces (for scoring candidates without embedding them again)."""
+        got = self.paragraphs.get(include=["embeddings", "metadatas"])
+        out: dict[str, list] = {}
+        for vector, meta in zip(got["embeddings"], got["metadatas"]):
+            out.setdefault(meta["pid"], []).append(vector)
+        return out
+
     def count(self) -> int:
         return self.paragraphs.count()
 

@@ -26,7 +26,11 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?"
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    """Lower-case words; hyphenated compounds count as their parts ('UN-centred' -> 'un', 'centred')."""
+    out = []
+    for w in _WORD.findall(text):
+        out.extend(part for part in w.lower().replace("’", "'").split("-") if part)
+    return out
 
 
 def content_words(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag.compose import Draft, Evidence
 from rag.model import RECOMMENDATION
-from rag.text import QUESTION_WORDS, content_words, numbers, sentences, stem, topic_words, words
+from rag.text import content_words, numbers, sentences, stem, topic_words, words
 
 REC_QUESTION = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? for|urge\w*|propos\w*|advi[sc]e\w*|demand\w*)\b", re.I)
 FIGURE_QUESTION = re.compile(r"\b(how (many|much|long|far)|what (percentage|proportion|share|number|year|date)|"
@@ -62,8 +62,11 @@ class Pick:
     score: float
 
 
-def score_sentences(question: str, evidence: list[Evidence], idf) -> list[Pick]:
-    topics = {stem(w) for w in topic_words(question)}
+def score_sentences(question: str, evidence: list[Evidence], idf, known, similar=None) -> list[Pick]:
+    """Score every sentence: the question's words it holds (weighted by rarity), its paragraph's similarity,
+    and, for the sentences of the best paragraphs, its own similarity in meaning (`similar(sentences)`)."""
+    sims = sentence_similarities(evidence, similar)
+    topics = {stem(w) for w in topic_words(question) if known(stem(w))}  # words no document has can't help
     weights = {t: idf(t) for t in topics}
     total = sum(weights.values()) or 1.0
     wants_recs = bool(REC_QUESTION.search(question))
@@ -71,20 +74,38 @@ def score_sentences(question: str, evidence: list[Evidence], idf) -> list[Pick]:
     best_dense = max((e.score for e in evidence), default=1.0) or 1.0
     picks = []
     for e in evidence:
-        para_words = {stem(w) for w in content_words(f"{e.paragraph.section or ''} {e.paragraph.context or ''}")}
+        # words the paragraph's heading or introduction already supply count for each of its sentences
+        setting = {stem(w) for w in content_words(f"{e.paragraph.section or ''} {e.paragraph.context or ''}")}
         for i, s in enumerate(sentences(e.paragraph.text)):
-            sw = {stem(w) for w in content_words(s)}
+            sw = {stem(w) for w in content_words(s)} | setting
             lex = sum(w for t, w in weights.items() if t in sw) / total
-            ctx = sum(w for t, w in weights.items() if t in para_words and t not in sw) / total
-            score = 0.55 * lex + 0.15 * ctx + 0.45 * (e.score / best_dense)
-            if wants_recs and e.paragraph.kind == RECOMMENDATION:
-                score += 0.25
+            dense = sims.get((e.n, i), 0.8 * e.score)
+            score = 0.5 * lex + 0.2 * (e.score / best_dense) + 0.6 * dense
+            if e.paragraph.kind == RECOMMENDATION:
+                score += 0.25 if wants_recs else -0.15
+            elif wants_recs and REC_QUESTION.search(s):
+                score += 0.15
+            if i == 0:
+                score += 0.05  # a paragraph's first sentence usually carries its point
             if wants_figure and numbers(s):
                 score += 0.1
             if len(words(s)) < 4:
                 score -= 0.3
             picks.append(Pick(e, s, i, score))
     return sorted(picks, key=lambda p: -p.score)
+
+
+def sentence_similarities(evidence: list[Evidence], similar, paragraphs: int = 6, limit: int = 30) -> dict:
+    """(evidence n, sentence index) -> similarity to the question, for the best few paragraphs' sentences."""
+    if similar is None:
+        return {}
+    keys, texts = [], []
+    for e in sorted(evidence, key=lambda e: -e.score)[:paragraphs]:
+        for i, sentence in enumerate(sentences(e.paragraph.text)):
+            if len(texts) < limit:
+                keys.append((e.n, i))
+                texts.append(sentence)
+    return dict(zip(keys, similar(texts)))
 
 
 def select(picks: list[Pick], question: str, limit: int) -> list[Pick]:
@@ -108,13 +129,22 @@ def select(picks: list[Pick], question: str, limit: int) -> list[Pick]:
     return chosen
 
 
-def with_antecedent(pick: Pick) -> str:
-    """A sentence that opens with 'It'/'They'/'This' needs the one before it to make sense."""
-    text = pick.sentence
-    if PRONOUN_START.match(text) and pick.index > 0:
-        previous = sentences(pick.evidence.paragraph.text)[pick.index - 1]
-        text = f"{previous} {text}"
-    return CONNECTIVE.sub(lambda m: "", text, count=1)
+def passage(paragraph_picks: list[Pick]) -> str:
+    """The picked sentences of one paragraph, in order, with the sentence before any that opens with a
+    pronoun ('It', 'They', 'This'), joined; '…' marks a gap. The words are the document's own."""
+    all_sentences = sentences(paragraph_picks[0].evidence.paragraph.text)
+    wanted: set[int] = set()
+    for p in paragraph_picks:
+        wanted.add(p.index)
+        if PRONOUN_START.match(p.sentence) and p.index > 0:
+            wanted.add(p.index - 1)
+    out, last = [], None
+    for i in sorted(wanted):
+        if last is not None and i != last + 1:
+            out.append("…")
+        out.append(all_sentences[i])
+        last = i
+    return CONNECTIVE.sub("", " ".join(out), count=1)
 
 
 def cite_label(e: Evidence) -> str:
@@ -129,34 +159,28 @@ def holder_name(e: Evidence) -> str:
 
 
 def render(picks: list[Pick], question: str) -> tuple[str, dict[int, str]]:
-    """Group the sentences by holder (in order of their best sentence), each sentence cited."""
+    """Group the sentences by holder (in order of their best sentence), one cited passage per paragraph."""
     quotes: dict[int, str] = {}
-    groups: dict[str, list[Pick]] = {}
+    groups: dict[str, dict[int, list[Pick]]] = {}
     for p in picks:
-        groups.setdefault(holder_name(p.evidence), []).append(p)
+        groups.setdefault(holder_name(p.evidence), {}).setdefault(p.evidence.n, []).append(p)
     recs = bool(REC_QUESTION.search(question))
     blocks = []
-    single = len(picks) == 1
-    for holder, members in groups.items():
-        members.sort(key=lambda p: (p.evidence.paragraph.ordinal, p.index))
+    for holder, by_paragraph in groups.items():
         lines = []
-        for p in members:
-            n = p.evidence.n
-            sentence = with_antecedent(p)
-            quotes.setdefault(n, p.sentence)
-            if p.evidence.paragraph.kind == RECOMMENDATION:
-                lines.append(f"{cite_label(p.evidence)}: {sentence} [{n}]")
-            else:
-                lines.append(f"{sentence} [{n}]")
-        if single:
-            lead = "recommends" if recs and members[0].evidence.paragraph.kind == RECOMMENDATION else "states"
-            verb = f"According to {holder} ({cite_label(members[0].evidence)}):"
-            if lead == "recommends":
-                verb = f"{holder} recommends ({cite_label(members[0].evidence)}):"
-            blocks.append(f"{verb} {lines[0].split(': ', 1)[-1] if lead == 'recommends' else lines[0]}")
+        ordered = sorted(by_paragraph.values(), key=lambda ps: ps[0].evidence.paragraph.ordinal)
+        for members in ordered:
+            e = members[0].evidence
+            quotes[e.n] = max(members, key=lambda p: p.score).sentence
+            label = f"{cite_label(e)}: " if e.paragraph.kind == RECOMMENDATION else ""
+            lines.append(f"{label}{passage(members)} [{e.n}]")
+        is_rec = recs and any(ps[0].evidence.paragraph.kind == RECOMMENDATION for ps in ordered)
+        if len(picks) == 1:
+            e = picks[0].evidence
+            lead = f"{holder} recommends" if is_rec else f"According to {holder}"
+            blocks.append(f"{lead} ({cite_label(e)}): {lines[0].split(': ', 1)[-1] if is_rec else lines[0]}")
         else:
-            intro = f"{holder} recommends:" if recs and any(
-                m.evidence.paragraph.kind == RECOMMENDATION for m in members) else f"{holder}:"
+            intro = f"{holder} recommends:" if is_rec else f"{holder}:"
             blocks.append(intro + "\n" + "\n".join(f"- {line}" for line in lines))
     return "\n\n".join(blocks), quotes
 
@@ -174,12 +198,12 @@ def refusal(question: str, judgement: Judgement, evidence: list[Evidence]) -> Dr
     return Draft(text=text, found=False)
 
 
-def compose(question: str, evidence: list[Evidence], idf, known) -> Draft:
+def compose(question: str, evidence: list[Evidence], idf, known, similar=None) -> Draft:
     """Evidence -> a cited answer (or an honest refusal)."""
     judgement = judge(question, evidence, idf, known)
     if not judgement.found:
         return refusal(question, judgement, evidence)
-    picks = score_sentences(question, evidence, idf)
+    picks = score_sentences(question, evidence, idf, known, similar)
     broad = bool(BROAD_QUESTION.search(question)) or len(topic_words(question)) <= 2
     recs = bool(REC_QUESTION.search(question))
     limit = 6 if recs else (4 if broad else 2)
@@ -188,9 +212,3 @@ def compose(question: str, evidence: list[Evidence], idf, known) -> Draft:
     return Draft(text=text, quotes=quotes, found=True)
 
 
-def answer_sentences(question: str, evidence: list[Evidence], idf, limit: int = 2) -> list[Pick]:
-    """The best sentences from one holder's evidence (used by the both-sides answer)."""
-    return select(score_sentences(question, evidence, idf), question, limit)
-
-
-__all__ = ["compose", "judge", "answer_sentences", "render", "Judgement", "Pick", "QUESTION_WORDS"]
