@@ -88,7 +88,7 @@ def ingest_file(store: Store, path: Path, source: str | None = None, progress=No
         retire(store, previous, source)
         return report
     try:
-        fmt, blocks = read_file(path, store.settings, data=data)
+        fmt, blocks = read_file(path, store.settings)
         paragraphs = build_paragraphs(blocks, doc_id)
     except ReadError as exc:
         report.reason, report.hint = exc.reason, exc.hint
