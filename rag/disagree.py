@@ -142,19 +142,26 @@ def lean_conflict(voices: list[Voice], question: str) -> tuple[str, list[Positio
         return "", []
     out = []
     for camp, stance in ((critical, "critical"), (favourable, "favourable")):
-        best = sorted((e for v in camp for e in v.evidence), key=lambda e: -e.score)[:3]
+        sign = -1 if stance == "critical" else 1
+        scored = [(e, *strongest(e, question, sign)) for v in camp for e in v.evidence]
+        best = sorted(scored, key=lambda item: -item[2])[:3]
         names = list(dict.fromkeys(v.holder for v in camp))
         dates = sorted({v.date for v in camp if v.date})
-        summary = " ".join(f"{best_sentence(e, question)} [{e.n}]" for e in best)
-        out.append(Position(holder="; ".join(names), summary=summary, citations=[e.n for e in best],
+        summary = " ".join(f"{sentence} [{e.n}]" for e, sentence, _ in best)
+        out.append(Position(holder="; ".join(names), summary=summary, citations=[e.n for e, _, _ in best],
                             date=", ".join(dates) or None, stance=stance))
     return "lean", out
 
 
-def best_sentence(e: Evidence, question: str) -> str:
+def strongest(e: Evidence, question: str, sign: int) -> tuple[str, float]:
+    """The sentence of e that best states its camp's view on the question, and how well it does."""
     topics = {stem(w) for w in topic_words(question)}
-    candidates = sentences(e.paragraph.text)
-    return max(candidates, key=lambda s: (relevance(s, topics) + 0.2 * bool(lean_of(s)), -candidates.index(s)))
+    best, score = "", -1.0
+    for s in sentences(e.paragraph.text):
+        value = relevance(s, topics) + max(0.0, sign * lean_of(s)) + 0.5 * e.score
+        if value > score:
+            best, score = s, value
+    return best, score
 
 
 def position(holder: str, e: Evidence, sentence: str) -> Position:

@@ -23,6 +23,7 @@ from rag.store import Store
 from rag.text import content_words, stem
 
 RRF_K = 60
+PER_DOCUMENT_SEARCH = 20  # up to this many documents, each is also searched on its own
 
 
 @dataclass
@@ -106,8 +107,13 @@ class Retriever:
         if not allowed:
             return []
         vector = self.store.embeddings.embed_query(question)
-        dense = [(p, s) for p, s in self.store.search(vector, settings.candidates, sorted(allowed))
-                 if p.kind not in (HEADING, FOOTNOTE)]
+        dense = self.store.search(vector, settings.candidates, sorted(allowed))
+        if len(allowed) <= PER_DOCUMENT_SEARCH:  # every source gets a say, however others crowd the top
+            found = {p.id for p, _ in dense}
+            for doc_id in sorted(allowed):
+                dense += [(p, sim) for p, sim in self.store.search(vector, 3, [doc_id]) if p.id not in found]
+            dense.sort(key=lambda hit: -hit[1])
+        dense = [(p, sim) for p, sim in dense if p.kind not in (HEADING, FOOTNOTE)]
         words = [stem(w) for w in content_words(question)]
         lexical = self.lexicon().search(words, settings.candidates, allowed)
 
@@ -127,12 +133,17 @@ class Retriever:
             if pid not in dense_sim:
                 dense_sim[pid] = lexicon.similarity(query, pid)
         ranked = sorted(by_id, key=lambda pid: -fused[pid])
-        chosen = spread(ranked, by_id, docs, k)
+        chosen = spread(ranked, by_id, k)
+        for doc_id in allowed - {by_id[pid].doc_id for pid in chosen}:  # a document the fusion left out
+            best = max((pid for pid in by_id if by_id[pid].doc_id == doc_id), key=lambda pid: dense_sim.get(pid, 0),
+                       default=None)
+            if best is not None and dense_sim.get(best, 0) >= settings.min_relevance:
+                chosen.append(best)
         return [Evidence(n=i + 1, paragraph=by_id[pid], document=docs[by_id[pid].doc_id],
                          score=dense_sim.get(pid, 0.0)) for i, pid in enumerate(chosen)]
 
 
-def spread(ranked: list[str], by_id: dict[str, Paragraph], docs: dict[str, Document], k: int) -> list[str]:
+def spread(ranked: list[str], by_id: dict[str, Paragraph], k: int) -> list[str]:
     """Top k by fused rank, but give every holder (document, or article inside one) in the top 3k its best
     paragraph: a source that ranks lower must still be able to speak."""
     def holder(pid: str) -> tuple[str, str]:
