@@ -277,7 +277,7 @@ class Builder:
         if ends_sentence(t):
             follow = nxt.text if nxt is not None else ""
             first_word = follow.split()[0] if follow else ""
-            if (self.short(t) or len(t) + 1 + len(first_word) <= self.width
+            if (self.short(t) or len(t) + 1 + len(first_word) <= 0.9 * self.width
                     or (self.width < NARROW and follow[:1].isupper())):
                 self.body.closed = True
         elif self.body.kind == "item" and t.rstrip().endswith((";", ".")):
