@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -73,14 +74,21 @@ def score_sentences(question: str, evidence: list[Evidence], idf, known, similar
     wants_figure = bool(FIGURE_QUESTION.search(question))
     best_dense = max((e.score for e in evidence), default=1.0) or 1.0
     picks = []
+    # a word most candidate sentences share ('re-education' in a question about re-education centres) tells
+    # them apart less than one only a few hold ('conditions'): weigh each topic word by its rarity among them
+    candidates = [{stem(w) for w in content_words(s)} for e in evidence for s in sentences(e.paragraph.text)]
+    local = {t: math.log(1 + len(candidates) / (1 + sum(t in c for c in candidates))) for t in weights}
+    local_total = sum(w * local[t] for t, w in weights.items())
     for e in evidence:
-        # words the paragraph's heading or introduction already supply count for each of its sentences
-        setting = {stem(w) for w in content_words(f"{e.paragraph.section or ''} {e.paragraph.context or ''}")}
+        # the paragraph, its heading and its introduction set the scene for each of its sentences
+        setting = {stem(w) for w in content_words(
+            f"{e.paragraph.section or ''} {e.paragraph.context or ''} {e.paragraph.text}")}
+        around = sum(w for t, w in weights.items() if t in setting) / total
         for i, s in enumerate(sentences(e.paragraph.text)):
-            sw = {stem(w) for w in content_words(s)} | setting
-            lex = sum(w for t, w in weights.items() if t in sw) / total
+            own = {stem(w) for w in content_words(s)}
+            lex = sum(w * local[t] for t, w in weights.items() if t in own) / (local_total or 1.0)
             dense = sims.get((e.n, i), 0.8 * e.score)
-            score = 0.5 * lex + 0.2 * (e.score / best_dense) + 0.6 * dense
+            score = 0.35 * lex + 0.35 * around + 0.2 * (e.score / best_dense) + 0.35 * dense
             if e.paragraph.kind == RECOMMENDATION:
                 score += 0.25 if wants_recs else -0.15
             elif wants_recs and REC_QUESTION.search(s):
