@@ -21,6 +21,10 @@ FIGURE_QUESTION = re.compile(r"\b(how (many|much|long|far)|what (percentage|prop
                              r"since when|when|which year|figure|gdp|rate|population|income|compare)\b", re.I)
 BROAD_QUESTION = re.compile(r"^(what (does|do|did) .* (say|state|report|argue)|summari[sz]e|overview|tell me about|"
                             r"what are|describe|how (is|are|has|have))\b", re.I)
+WHO_QUESTION = re.compile(r"^\s*(who|whom|which (people|groups?|organi[sz]ations?|countries))\b", re.I)
+PEOPLE = re.compile(r"\b(members?|personnel|people|persons?|officials?|citizens?|judges?|lawyers?|activists?|staff|"
+                    r"employees?|workers?|anyone|everyone|residents?|groups?|minorit(y|ies)|women|children|"
+                    r"organi[sz]ations?)\b", re.I)
 PRONOUN_START = re.compile(r"^(It|They|This|These|That|Those|Such|She|He|Its|Their|There)\b")
 CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
 
@@ -95,6 +99,8 @@ def score_sentences(question: str, evidence: list[Evidence], idf, known, similar
                 score += 0.15
             if i == 0:
                 score += 0.05  # a paragraph's first sentence usually carries its point
+            if WHO_QUESTION.search(question) and PEOPLE.search(s):
+                score += 0.1
             if wants_figure and numbers(s):
                 score += 0.1
             if len(words(s)) < 4:
