@@ -44,7 +44,10 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
     renumbered = []
     for pos in positions or []:
         cites = [order[n] for n in pos.citations if n in order]
-        renumbered.append(Position(pos.holder, pos.summary, cites, pos.date, pos.stance))
+        summary = MARKER.sub(lambda m: "".join(f"[{order[int(n)]}]" for n in dict.fromkeys(m.group(1).split(","))
+                                               if int(n) in order), pos.summary)
+        summary = re.sub(r" {2,}", " ", summary).strip()
+        renumbered.append(Position(pos.holder, summary, cites, pos.date, pos.stance))
     return text, citations, renumbered, notes
 
 
