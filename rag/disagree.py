@@ -24,7 +24,7 @@ CRITICAL = re.compile(
     r"crimes? against humanity|genocide|ethnocide|forced labou?r|abyss|undermin\w*|threat\w*|worse|nightmar\w*|"
     r"draconian|notorious|censorship|harass\w*|condemn\w*|damning|crush\w*|unaccountable|euphemis\w*|"
     r"relativis\w*|propaganda|manipulat\w*|fail\w*|crisis|decline\w*|deteriorat\w*|harm\w*|illegal|unlawful|"
-    r"public[- ]relations exercise|flawed|disaster\w*|catastroph\w*|collapse\w*|fell|cut|worsen\w*)\b", re.I)
+    r"regret\w*|should be fired|dismiss\w*|concern\w*|public[- ]relations exercise|flawed|disaster\w*|catastroph\w*|collapse\w*|fell|cut|worsen\w*)\b", re.I)
 FAVOURABLE = re.compile(
     r"\b(achiev\w*|positive|remarkabl\w*|success\w*|progress\w*|prosper\w*|eradicat\w*|contribut\w*|inclusive|"
     r"fairer|effective\w*|benefi\w*|improv\w*|satisf\w*|spoke highly|breakthrough|rose|grew|growth|strengthen\w*|"
@@ -42,6 +42,15 @@ JUDGEMENT_QUESTION = re.compile(
     r"effective|good|bad|right|wrong|legitimate|credible|strengthen\w*|weaken\w*|improv\w*|worse|better|disput\w*|"
     r"disagree\w*|debat\w*|controvers\w*|views?|perspectives?|both sides|opinions?|critici[sz]\w*|critics?|"
     r"assess\w*|evaluat\w*|success\w*|fail\w*)\b", re.I)
+
+
+OPEN_QUESTION = re.compile(r"^(what (does|do|did) .+ (say|said|report|write|state)|how (was|were|is|are) .+ "
+                           r"(seen|received|judged|viewed)|what (was|were) .+ reactions?)\b", re.I)
+CONTRAST = re.compile(r"\b(however|at odds|in contrast|whereas|on the other hand|but|criticism|criticised|"
+                      r"criticized|disputed|rejected)\b", re.I)
+SPEAKER = re.compile(r"^((?:The )?(?:[A-Z][\w.'’-]*|[a-z]+)(?:\s[A-Z][\w.'’-]*){0,3}(?:'s \w+)?)\s?(?:,[^,]{3,80},\s?)?"
+                     r"(?:sa(?:id|ys)|argue[sd]?|comment(?:s|ed)|tweet(?:s|ed)|express(?:es|ed)|state[sd]|"
+                     r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 
 
 @dataclass
@@ -82,16 +91,15 @@ def find_positions(question: str, evidence: list[Evidence], holder_text) -> tupl
         if v is None:
             v = voices[e.holder] = Voice(e.holder, e.document.date, [], lean_of(holder_text(e)))
         v.evidence.append(e)
-    if len(voices) < 2:
-        return False, [], ""
-
     relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text) if relevance(s, topics) >= 0.5]
                 for h, v in voices.items()}
     kind, sides = "", []
-    if JUDGEMENT_QUESTION.search(question):
+    if JUDGEMENT_QUESTION.search(question) and len(voices) > 1:
         kind, sides = lean_conflict(list(voices.values()), question)
-    if not sides:
+    if not sides and len(voices) > 1:
         kind, sides = explicit_conflict(relevant, voices)
+    if not sides and OPEN_QUESTION.search(question):
+        kind, sides = reported_conflict(relevant)
     if not sides:
         return False, [], ""
     return True, sides, kind
@@ -132,6 +140,28 @@ def explicit_conflict(relevant: dict[str, list], voices: dict[str, Voice]) -> tu
                     if la * lb < 0 and min(abs(la), abs(lb)) >= 0.2 and shared(sa, sb) >= 2 and not same_camp(voices, a, b):
                         return "judgements", [position(a, ea, sa), position(b, eb, sb)]
     return "", []
+
+
+def reported_conflict(relevant: dict[str, list]) -> tuple[str, list[Position]]:
+    """One source reporting a dispute: on the same subject, some sentences judge it favourably and others
+    critically, and the text marks the contrast ('however', 'at odds with'). Each side is named by its speaker
+    where the sentence names one."""
+    items = [(e, s, lean_of(s)) for pairs in relevant.values() for e, s in pairs]
+    if not any(CONTRAST.search(s) for _, s, _ in items):
+        return "", []
+    favourable = sorted((i for i in items if i[2] >= 0.2), key=lambda i: -i[2])[:2]
+    critical = sorted((i for i in items if i[2] <= -0.2), key=lambda i: i[2])[:2]
+    if not favourable or not critical:
+        return "", []
+    out = []
+    for side, stance in ((favourable, "favourable"), (critical, "critical")):
+        speakers = [m.group(1).strip() for _, s, _ in side for m in [SPEAKER.search(s)] if m]
+        holder = f"{', '.join(dict.fromkeys(speakers))} (as reported in {side[0][0].holder})" if speakers \
+            else f"{stance.capitalize()} views reported in {side[0][0].holder}"
+        out.append(Position(holder=holder, summary=" ".join(f"{s} [{e.n}]" for e, s, _ in side),
+                            citations=list(dict.fromkeys(e.n for e, _, _ in side)), date=side[0][0].document.date,
+                            stance=stance))
+    return "reported", out
 
 
 def lean_conflict(voices: list[Voice], question: str) -> tuple[str, list[Position]]:
