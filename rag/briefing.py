@@ -12,6 +12,7 @@ from datetime import date as Date
 from pathlib import Path
 
 from .model import Answer, Citation
+from .text import neutralise
 
 __all__ = [
     "Briefing", "Section", "Source", "PositionLine", "QuoteLine",
@@ -21,40 +22,7 @@ __all__ = [
 NOT_ANSWERED = "Not answered by the documents"
 QUOTE_CHARS = 300
 
-# Same shape as the composer's markers: [3] or [1, 2]
-MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-
-# --- neutralising document text --------------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_SCRIPT = re.compile(r"<(script|style|iframe|object|embed|svg|template)\b[^>]*>[\s\S]*?</\1\s*>", re.I)
-_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[!?][^>]*>")
-_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-
-def neutralise(text: str | None) -> str:
-    """Plain text from document text: no images, no HTML, links reduced to their words, nothing that a Markdown
-    renderer could turn back into an image, a link target or a reference definition."""
-    if not text:
-        return ""
-    text = _CONTROL.sub("", text)
-    previous = None
-    while previous != text:  # until stable, so nested or split constructs can't reassemble
-        previous = text
-        text = _SCRIPT.sub("", text)
-        text = _COMMENT.sub("", text)
-        text = _AUTOLINK.sub(r"\1", text)
-        text = _TAG.sub("", text)
-        text = _IMAGE.sub("", text)
-        text = _LINK.sub(r"\1", text)
-    # whatever bracket syntax is left can no longer form an image, an inline link or a reference definition
-    text = re.sub(r"!(?=\s*\[)", "", text)
-    text = text.replace("](", "] (").replace("]:", "] :")
-    return text
-
+from .cite import MARKER  # noqa: E402  [3] or [1, 2]
 
 def _one_line(text: str | None) -> str:
     return " ".join(neutralise(text).split())

@@ -7,7 +7,7 @@ import re
 
 from rag.compose import Draft, Evidence
 from rag.model import Citation, Position
-from rag.text import content_words, numbers, stem
+from rag.text import content_words, neutralise, numbers, stem
 
 MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
@@ -32,7 +32,7 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
             notes.append(f"removed citation marker(s) naming no evidence: {', '.join(dropped)}")
         return "".join(f"[{k}]" for k in dict.fromkeys(kept))
 
-    text = MARKER.sub(renumber, draft.text)
+    text = MARKER.sub(renumber, neutralise(draft.text))
     text = re.sub(r"[ \t]+\n", "\n", re.sub(r" {2,}", " ", text)).strip()
     citations = []
     for old, new in sorted(order.items(), key=lambda kv: kv[1]):

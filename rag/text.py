@@ -72,3 +72,35 @@ NUMBER = re.compile(r"(?<![\w.])(?:\$|£|€)?\d+(?:[.,]\d+)*(?:\s?(?:%|percent|
 
 def numbers(text: str) -> list[str]:
     return [n.strip() for n in NUMBER.findall(text)]
+
+
+# Text that came from a document or a model is shown as text: no images, HTML or link targets.
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SCRIPT = re.compile(r"<(script|style|iframe|object|embed|svg|template)\b[^>]*>[\s\S]*?</\1\s*>", re.I)
+_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[!?][^>]*>")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def neutralise(text: str | None) -> str:
+    """Plain text from document text: no images, no HTML, links reduced to their words, nothing that a Markdown
+    renderer could turn back into an image, a link target or a reference definition."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    previous = None
+    while previous != text:  # until stable, so nested or split constructs can't reassemble
+        previous = text
+        text = _SCRIPT.sub("", text)
+        text = _COMMENT.sub("", text)
+        text = _AUTOLINK.sub(r"\1", text)
+        text = _TAG.sub("", text)
+        text = _IMAGE.sub("", text)
+        text = _LINK.sub(r"\1", text)
+    # whatever bracket syntax is left can no longer form an image, an inline link or a reference definition
+    text = re.sub(r"!(?=\s*\[)", "", text)
+    text = text.replace("](", "] (").replace("]:", "] :")
+    return text
