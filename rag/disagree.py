@@ -85,8 +85,8 @@ def find_positions(question: str, evidence: list[Evidence], holder_text) -> tupl
     topics = {stem(w) for w in topic_words(question)}
     voices: dict[str, Voice] = {}
     for e in evidence:
-        if e.score < 0.25:
-            continue
+        if e.score < 0.25 or (topics and not topics & {stem(w) for w in content_words(e.paragraph.text)}):
+            continue  # weak, or shares not one topic word with the question: it does not speak to it
         v = voices.get(e.holder)
         if v is None:
             v = voices[e.holder] = Voice(e.holder, e.document.date, [], lean_of(holder_text(e)))
