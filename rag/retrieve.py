@@ -161,16 +161,20 @@ def spread(ranked: list[str], by_id: dict[str, Paragraph], k: int) -> list[str]:
 
 
 class ParagraphRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain retriever: paragraphs as LangChain Documents with citation metadata."""
+    """The hybrid retriever as a LangChain retriever: paragraphs as LangChain Documents with citation metadata.
+    `k` (at most this many documents) and `doc_ids` can be set on the retriever or passed to invoke()."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     retriever: Retriever
     doc_ids: list[str] | None = None
     k: int | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, doc_ids: list[str] | None = None) -> list[LCDocument]:
+        k = k or self.k
+        evidence = self.retriever.retrieve(query, doc_ids or self.doc_ids, k)
         out = []
-        for ev in self.retriever.retrieve(query, self.doc_ids, self.k):
+        for ev in evidence[:k] if k else evidence:  # retrieve() adds each holder's best beyond k; a k here is a cap
             meta = {**ev.paragraph.to_metadata(), "id": ev.paragraph.id, "title": ev.document.title,
                     "score": ev.score, "date": ev.document.date or ""}
             out.append(LCDocument(page_content=ev.paragraph.text, metadata=meta, id=ev.paragraph.id))
