@@ -117,14 +117,55 @@ def raw_lines(blocks: list[Block]) -> list[Line]:
     return close_double_spacing(lines)
 
 
+PAGE_NUMBER = re.compile(r"^(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(\s*(of|/)\s*\d{1,4})?$", re.I)
+
+
+def drop_page_furniture(blocks: list[Block]) -> list[Block]:
+    """Remove running heads and feet (a short line at the top or bottom of most pages, digits aside) and page
+    numbers. Only the outermost lines of a page are looked at, and only while they keep being furniture."""
+    if sum(1 for b in blocks if b.page is not None) < 2:
+        return blocks
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.lower().split()))
+
+    pages = [b.text.split("\n") for b in blocks]
+    seen: dict[str, int] = {}
+    for lines in pages:
+        texts = [ln for ln in lines if ln.strip()]
+        for k in {key(ln) for ln in texts[:2] + texts[-2:] if len(ln.strip()) < 60}:
+            seen[k] = seen.get(k, 0) + 1
+    repeated = {k for k, n in seen.items() if n >= max(3, (len(pages) + 1) // 2)}
+
+    def furniture(line: str) -> bool:
+        return key(line) in repeated or PAGE_NUMBER.match(line.strip()) is not None
+
+    out = []
+    for block, lines in zip(blocks, pages):
+        idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        drop: set[int] = set()
+        for run in (idx[:2], idx[::-1][:2]):
+            for i in run:
+                if not furniture(lines[i]):
+                    break
+                drop.add(i)
+        out.append(Block("\n".join(ln for i, ln in enumerate(lines) if i not in drop), block.page, block.style,
+                         block.level))
+    return out
+
+
 def close_double_spacing(lines: list[Line]) -> list[Line]:
     """A file with an empty line after nearly every line: single empty lines mean nothing there."""
     text_lines = [i for i, ln in enumerate(lines) if not ln.blank]
     if len(text_lines) < 6:
         return lines
-    followed = sum(1 for i in text_lines if i + 2 < len(lines) and lines[i + 1].raw == "" and not lines[i + 2].blank)
-    if followed < 0.5 * len(text_lines):
+    followed = [i for i in text_lines if i + 2 < len(lines) and lines[i + 1].raw == "" and not lines[i + 2].blank]
+    if len(followed) < 0.5 * len(text_lines):
         return lines
+    typical = sorted(len(lines[i].text) for i in text_lines)[len(text_lines) // 2]
+    wrapped = sum(1 for i in followed if not ends_sentence(lines[i].text) and len(lines[i].text) >= 0.5 * typical)
+    if wrapped < 0.3 * len(followed):
+        return lines  # the lines end sentences (or are headings): one paragraph a line, not a wrapped double-spaced text
     out: list[Line] = []
     i = 0
     while i < len(lines):
@@ -320,8 +361,11 @@ def mend_page_breaks(units: list[Unit]) -> list[Unit]:
 
 
 def structured_units(blocks: list[Block]) -> list[Unit]:
+    """Paragraphs the format already marks. A numbered paragraph is 'N.' with N next in sequence (Word's automatic
+    numbering arrives as such text); list items after an introduction ('We recommend:') belong to it."""
     units: list[Unit] = []
-    body: Unit | None = None
+    parent: Unit | None = None  # the paragraph list items hang under
+    list_style: str | None = None  # the marker style of the list in progress: "dot" (1.) or "other" ((1), a), •)
     next_number = 1
     counters: dict[int, int] = {}
     for block in blocks:
@@ -330,25 +374,35 @@ def structured_units(blocks: list[Block]) -> list[Unit]:
             continue
         if block.style == "heading":
             units.append(Unit(HEADING, [text], block.page, closed=True))
-            body = None
+            parent, list_style = None, None
             continue
-        if block.style == "list_item":
-            parent = body if body is not None and body.kind != "item" else (body.parent if body else None)
-            own = LIST_ITEM.match(text) or re.match(r"^(\d{1,2}|[a-z])\.\s+", text)
+        last = units[-1] if units else None
+        in_list = last is not None and last.kind != HEADING and (last.kind == "item" or last.text.endswith(":"))
+        num = NUMBERED.match(text)
+        dotted = re.match(r"^(\d{1,2}|[a-z])\.\s+(?=\S)", text)
+        own = LIST_ITEM.match(text) or BULLET.match(text) or dotted
+        style = "dot" if own is dotted and dotted else "other"
+        starts_list = in_list and last.kind != "item" and dotted is not None and dotted.group(1) in ("1", "a")
+        continues_list = in_list and last.kind == "item" and list_style == "dot"
+        if num and int(num.group(1)) == next_number and block.level == 0 and not (starts_list or continues_list):
+            next_number += 1
+            parent = Unit(PARAGRAPH, [text[num.end():]], block.page, number=num.group(1), closed=True)
+            units.append(parent)
+            list_style = None
+            continue
+        if block.style == "list_item" or (own and in_list):
+            if last is None or last.kind != "item":
+                list_style = style
             key = id(parent)
             counters[key] = counters.get(key, 0) + 1
-            marker = next((g for g in own.groups() if g), None) if own else str(counters[key])
-            if own:
-                text = text[own.end():]
-            body = Unit("item", [text], block.page, item=marker, parent=parent, closed=True)
-            units.append(body)
+            groups = [g for g in (own.groups() if own else ()) if g]
+            marker = groups[0] if groups else str(counters[key])
+            units.append(Unit("item", [text[own.end():] if own else text], block.page, item=marker, parent=parent,
+                              closed=True))
             continue
-        num = NUMBERED.match(text)
-        number = None
-        if num and int(num.group(1)) == next_number:
-            number, next_number, text = num.group(1), next_number + 1, text[num.end():]
-        body = Unit(PARAGRAPH, [text], block.page, number=number, closed=True)
-        units.append(body)
+        parent = Unit(PARAGRAPH, [text], block.page, closed=True)
+        units.append(parent)
+        list_style = None
     return units
 
 
@@ -413,7 +467,7 @@ def label_units(units: list[Unit], doc_id: str) -> list[Paragraph]:
 def build_paragraphs(blocks: list[Block], doc_id: str) -> list[Paragraph]:
     raw = [b for b in blocks if b.style == "raw"]
     if raw and len(raw) == len(blocks):
-        lines = raw_lines(raw)
+        lines = raw_lines(drop_page_furniture(raw))
         full = " ".join(ln.text for ln in lines)
         vocab = {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", full)}
         lengths = sorted(len(ln.text) for ln in lines if not ln.blank)
