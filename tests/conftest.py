@@ -1,0 +1,70 @@
+"""Shared fixtures: one ingested copy of the bundled corpus per test session (embedding it takes ~15 s).
+
+The session store is ingested once, then *closed*: nobody in the test process holds it for writing, so
+subprocesses (python -m rag ask / docs) can open it. Tests that change a store work on their own copy
+(`corpus_copy`: a file copy of the session store, no re-embedding) or on a fresh empty store.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.config import ROOT, Settings
+from rag.ingest import ADDED, ingest_paths
+from rag.store import Store
+
+CORPUS = ROOT / "data" / "corpus"
+UPR = CORPUS / "upr-2018-china-stakeholder-submission.txt"
+BRIEFING = CORPUS / "uk-china-human-rights-briefing-2022.txt"
+
+
+def settings_for(folder: Path, **overrides) -> Settings:
+    """Settings for a store folder, ignoring any RAG_STORE / RAG_CHROMA_URL the environment may set."""
+    base = Settings(chroma_url=None, **overrides)
+    return base.with_store(folder)
+
+
+def run_cli(args: list[str], timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run a project CLI (`ingest.py ...` or `-m rag ...`) with this interpreter, from the repository root."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(kw.pop("env", {}) or {})
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=env, **kw)
+
+
+@pytest.fixture(scope="session")
+def corpus_store_dir(tmp_path_factory) -> Path:
+    """A store folder holding the bundled corpus; not held open by anyone. Treat it as read-only."""
+    folder = tmp_path_factory.mktemp("corpus_store")
+    with Store(settings_for(folder), write=True) as store:
+        reports = ingest_paths(store, [CORPUS])
+    assert [r.status for r in reports] == [ADDED, ADDED], [(r.path, r.status, r.reason) for r in reports]
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_store(corpus_store_dir) -> Store:
+    """The session corpus store opened for reading (a shared lock: subprocess readers can still open it)."""
+    store = Store(settings_for(corpus_store_dir))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(corpus_store):
+    from rag.chain import Assistant
+
+    return Assistant(corpus_store.settings, corpus_store)
+
+
+@pytest.fixture
+def corpus_copy(corpus_store_dir, tmp_path) -> Path:
+    """A private, writable copy of the ingested corpus store (copied files; nothing is embedded again)."""
+    folder = tmp_path / "store"
+    shutil.copytree(corpus_store_dir, folder, ignore=shutil.ignore_patterns(".lock"))
+    return folder

@@ -1,0 +1,213 @@
+"""Disagreement between sources (rag.disagree through the Assistant): small reports written here, each case on
+its own subject, all in one store (so every question also has unrelated documents around it)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.chain import Assistant
+from rag.cite import markers
+from rag.ingest import ADDED, ingest_paths
+from rag.store import Store
+
+from conftest import settings_for
+
+REPORTS = {
+    # a conflict in numbers
+    "freedonia-statistics-office-2022.txt": [
+        "The Freedonia Statistics Office publishes its labour market survey every spring.",
+        "Unemployment in Freedonia fell to 4% in 2021. Employment grew fastest in construction and retail."],
+    "freedonia-workers-union-2022.txt": [
+        "The Freedonia Workers Union surveyed its members in every province.",
+        "Unemployment in Freedonia rose to 9% in 2021. Many factories in the north closed during the year."],
+    # a denial
+    "osterlich-housing-rights-report.txt": [
+        "The housing rights monitors visited the Riverside district of Osterlich in 2020.",
+        "Police carried out forced evictions of hundreds of families in the Riverside district, demolishing "
+        "their homes without notice or compensation."],
+    "osterlich-ministry-statement.txt": [
+        "The Osterlich Ministry of Housing issued a statement on the Riverside district redevelopment.",
+        "The ministry rejects reports of forced evictions as fabricated. All families in the Riverside district "
+        "moved voluntarily to new housing."],
+    # opposite evaluations
+    "sylvania-transport-authority-review.txt": [
+        "The Sylvania Transport Authority reviewed the first year of the new metro line.",
+        "The new metro line in Sylvania has been a remarkable success, improving commutes for millions and "
+        "bringing welcome growth to the suburbs."],
+    "sylvania-taxpayers-alliance-review.txt": [
+        "The Sylvania Taxpayers Alliance examined the accounts of the new metro line.",
+        "The new metro line in Sylvania has been a costly failure that worsened congestion and harmed local "
+        "businesses."],
+    # no conflict: two reports on different aspects
+    "fenwick-tourism-board-2021.txt": [
+        "The Grand Fenwick Tourism Board reports on visitor numbers each year.",
+        "Tourism in Grand Fenwick grew in 2021 as new hotels opened in the capital and visitors returned to the "
+        "mountain resorts."],
+    "fenwick-fisheries-agency-2021.txt": [
+        "The Grand Fenwick Fisheries Agency monitors the lake fleet.",
+        "The fishing fleet of Grand Fenwick landed record catches of trout in 2021, and the agency renewed all "
+        "fishing licences."],
+    # three holders: two agree, one differs
+    "ruritania-central-bank-2023.txt": [
+        "The Central Bank of Ruritania sets interest rates every quarter.",
+        "Inflation in Ruritania reached 3% in 2022, within the bank's target range."],
+    "ruritania-finance-ministry-2023.txt": [
+        "The Ruritania Finance Ministry presented the budget to parliament.",
+        "Inflation in Ruritania reached 3% in 2022, and wages kept pace with prices."],
+    "ruritania-consumer-council-2023.txt": [
+        "The Ruritania Consumer Council tracks the price of a basket of household goods.",
+        "Inflation in Ruritania reached 11% in 2022, as food and fuel prices soared."],
+}
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("disagree")
+    files = folder / "files"
+    files.mkdir()
+    for name, paragraphs in REPORTS.items():
+        (files / name).write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    store = Store(settings_for(folder / "store"), write=True)
+    reports = ingest_paths(store, [files])
+    assert all(r.status == ADDED for r in reports) and len(reports) == len(REPORTS)
+    yield Assistant(store.settings, store)
+    store.close()
+
+
+def doc_of(assistant: Assistant, name: str) -> str:
+    (doc,) = [d for d in assistant.store.list_documents() if any(s.endswith(name) for s in d.sources)]
+    return doc.doc_id
+
+
+def side_docs(answer) -> list[set[str]]:
+    """For each position: the documents its citations point to."""
+    by_n = {c.n: c for c in answer.citations}
+    return [{by_n[n].doc for n in p.citations} for p in answer.positions]
+
+
+def check(answer) -> None:
+    used = markers(answer.answer)
+    assert set(used) == {c.n for c in answer.citations}
+    for p in answer.positions:
+        assert p.citations and set(p.citations) <= {c.n for c in answer.citations}
+        assert set(markers(p.summary)) <= set(p.citations)
+
+
+def test_conflicting_figures(assistant):
+    answer = assistant.ask("What was unemployment in Freedonia in 2021?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    assert len(answer.positions) >= 2
+    stats, union = doc_of(assistant, "freedonia-statistics-office-2022.txt"), doc_of(assistant, "freedonia-workers-union-2022.txt")
+    sides = side_docs(answer)
+    assert {stats} in sides and {union} in sides  # each side cites its own report only
+    by_doc = {next(iter(s)): p for s, p in zip(sides, answer.positions) if len(s) == 1}
+    assert "4%" in by_doc[stats].summary and "9%" not in by_doc[stats].summary
+    assert "9%" in by_doc[union].summary and "4%" not in by_doc[union].summary
+    assert "Statistics Office" in by_doc[stats].holder and "Workers Union" in by_doc[union].holder
+    assert "disagree" in answer.answer.lower()
+
+
+DENIAL_QUESTIONS = [
+    "Were there forced evictions in the Riverside district?",
+    pytest.param(
+        "Were there forced evictions in the Riverside district of Osterlich?",
+        marks=pytest.mark.xfail(strict=False, reason=(
+            "detector weakness: a sentence only counts if it holds half the question's topic words; the denial "
+            "('The ministry rejects reports of forced evictions as fabricated.') holds 2 of 5 "
+            "(forced, evictions | riverside, district, osterlich), so the ministry is not heard and the answer "
+            "reports the evictions as fact"))),
+]
+
+
+@pytest.mark.parametrize("question", DENIAL_QUESTIONS)
+def test_denial(assistant, question):
+    answer = assistant.ask(question)
+    check(answer)
+    assert answer.found and answer.disagreement
+    rights, ministry = (doc_of(assistant, "osterlich-housing-rights-report.txt"),
+                        doc_of(assistant, "osterlich-ministry-statement.txt"))
+    sides = side_docs(answer)
+    assert {rights} in sides and {ministry} in sides
+    denial = answer.positions[sides.index({ministry})]
+    assert "rejects reports of forced evictions as fabricated" in denial.summary
+    assert "Police carried out forced evictions" in answer.positions[sides.index({rights})].summary
+
+
+@pytest.mark.parametrize("question", ["How has the new metro line in Sylvania performed?",
+                                      "Has the new metro line in Sylvania been a success?"])
+def test_opposite_evaluations(assistant, question):
+    answer = assistant.ask(question)
+    check(answer)
+    assert answer.found and answer.disagreement
+    authority, alliance = (doc_of(assistant, "sylvania-transport-authority-review.txt"),
+                           doc_of(assistant, "sylvania-taxpayers-alliance-review.txt"))
+    sides = side_docs(answer)
+    assert {authority} in sides and {alliance} in sides
+    assert "remarkable success" in answer.positions[sides.index({authority})].summary
+    assert "costly failure" in answer.positions[sides.index({alliance})].summary
+
+
+@pytest.mark.parametrize("question", ["What happened to tourism in Grand Fenwick in 2021?",
+                                      "What happened in Grand Fenwick in 2021?"])
+def test_no_conflict_between_reports_on_different_aspects(assistant, question):
+    answer = assistant.ask(question)
+    check(answer)
+    assert answer.found
+    assert answer.disagreement is False and answer.positions == []
+    cited = {c.doc for c in answer.citations}
+    assert doc_of(assistant, "fenwick-tourism-board-2021.txt") in cited
+    assert "disagree" not in answer.answer.lower()
+
+
+def test_sources_that_agree_are_not_a_disagreement(assistant):
+    docs = [doc_of(assistant, "ruritania-central-bank-2023.txt"), doc_of(assistant, "ruritania-finance-ministry-2023.txt")]
+    answer = assistant.ask("What was inflation in Ruritania in 2022?", doc_ids=docs)
+    check(answer)
+    assert answer.found and answer.disagreement is False
+    assert "3%" in answer.answer and "11%" not in answer.answer
+    assert {c.doc for c in answer.citations} <= set(docs)
+
+
+def test_three_holders_the_odd_one_out_faces_the_others(assistant):
+    answer = assistant.ask("What was inflation in Ruritania in 2022?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    council = doc_of(assistant, "ruritania-consumer-council-2023.txt")
+    agreeing = {doc_of(assistant, "ruritania-central-bank-2023.txt"), doc_of(assistant, "ruritania-finance-ministry-2023.txt")}
+    sides = side_docs(answer)
+    assert {council} in sides
+    others = [s for s in sides if s != {council}]
+    assert others and all(s <= agreeing for s in others)  # the two that agree are never set against each other
+    assert all("3%" in p.summary for p, s in zip(answer.positions, sides) if s != {council})
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "detector weakness: an explicit conflict (figures, denial, recommendations, judgements) is reported as the "
+    "first clashing pair of holders only; a third holder that agrees with one side (the finance ministry's 3%) "
+    "is neither grouped with that side nor cited, so the answer drops a source that speaks to the question"))
+def test_three_holders_every_holder_is_heard(assistant):
+    answer = assistant.ask("What was inflation in Ruritania in 2022?")
+    assert answer.disagreement
+    cited = set().union(*side_docs(answer)) if answer.positions else set()
+    everyone = {doc_of(assistant, name) for name in REPORTS if name.startswith("ruritania-")}
+    assert cited == everyone
+
+
+# ------------------------------------------------------------------------------------------- the bundled corpus
+
+ARTICLE_TWO = {"The Ongoing Disputes on China’s Human Rights", "China’s Conception of Human Rights",
+               "China’s Human Rights in the Digital Era"}
+
+
+def test_corpus_both_sides(corpus_assistant):
+    answer = corpus_assistant.ask("Is Western criticism of China's human rights record fair?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    assert len(answer.positions) >= 2
+    assert len({p.holder for p in answer.positions}) == len(answer.positions)
+    by_n = {c.n: c for c in answer.citations}
+    sections = [{by_n[n].section for n in p.citations} for p in answer.positions]
+    # one side is the article that defends China's record, another is the criticism (UPR, the first article)
+    assert any(s and s <= ARTICLE_TWO for s in sections)
+    assert any(s and not (s & ARTICLE_TWO) for s in sections)
+    assert answer.answer.startswith("**The sources disagree")
