@@ -2,12 +2,17 @@
 
 `Assistant.ask()` is what the CLI and the app call; `Assistant.chain` is the same pipeline as an LCEL Runnable
 (input: {"question", "history", "doc_ids"}; output: Answer), so it composes with any LangChain code.
+`Assistant.stream()` is the same pipeline yielding the answer's text as it is written, then the Answer.
+
+With `RAG_LLM_BASE_URL` set, the answer is written by the model (rag/compose/llm.py) and checked (rag/cite.py);
+the extractive answer is always composed too, as the fallback.
 """
 from __future__ import annotations
 
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from langchain_core.runnables import RunnableLambda
@@ -40,6 +45,7 @@ class Turn:
     positions: list[Position] = field(default_factory=list)
     disagreement: bool = False
     problem: str | None = None  # the question can't be asked as it is: say why
+    model_down: str | None = None  # the model server failed earlier in this turn: the note to give
     timings: dict = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
@@ -52,12 +58,42 @@ class Assistant:
         self._holders: dict = {}
         self._holders_lock = threading.Lock()
         self._sentence_vectors: dict = {}
+        self._llm = None
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
                       | RunnableLambda(self.compose) | RunnableLambda(self.finish))
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
             doc_ids: list[str] | None = None) -> Answer:
         return self.chain.invoke({"question": question, "history": history or [], "doc_ids": doc_ids})
+
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None,
+               doc_ids: list[str] | None = None) -> Iterator[str | Answer]:
+        """Yield str chunks of the answer as it is written, then, last and exactly once, the checked Answer.
+
+        Append the chunks to show the answer growing; when the Answer arrives, show `Answer.answer` in their
+        place: it is the checked text (uncited or unsupported sentences removed, markers renumbered to match
+        `Answer.citations`), or the extractive answer if the model failed (see `Answer.composer`, `.notes`).
+        The chunks are plain text (no images, HTML or links) with the model's own [n] numbering. With the
+        extractive composer, the whole text comes as one chunk."""
+        turn = self.retrieve(self.resolve(self.check(
+            {"question": question, "history": history or [], "doc_ids": doc_ids})))
+        streamed = False
+        for chunk in self._compose(turn):
+            streamed = True
+            yield chunk
+        answer = self.finish(turn)
+        if not streamed:
+            yield answer.answer
+        yield answer
+
+    @property
+    def llm(self):
+        """The model composer when a model server is configured (RAG_LLM_BASE_URL), else None."""
+        if self._llm is None and self.settings.llm_base_url:
+            from rag.compose.llm import LLMComposer
+
+            self._llm = LLMComposer(self.settings)
+        return self._llm
 
     # ------------------------------------------------------------------ steps
     def check(self, inputs: dict) -> Turn:
@@ -83,6 +119,16 @@ class Assistant:
         previous = turn.history[-1][0]
         own = topic_words(turn.question)
         if FOLLOW_UP.search(turn.question) or len(own) <= 2:
+            if self.llm is not None:  # the model rewrites it to stand alone, if it can do so faithfully
+                from rag.compose.llm import ModelUnavailable, unavailable_note
+
+                try:
+                    rewritten = self.llm.rewrite(turn.question, turn.history)
+                except ModelUnavailable as exc:
+                    rewritten, turn.model_down = None, unavailable_note(self.settings, exc.reason)
+                if rewritten:
+                    turn.query = rewritten
+                    return turn
             borrowed = [w for w in topic_words(previous) if stem(w) not in {stem(o) for o in own}]
             if borrowed:
                 turn.query = f"{turn.question} ({' '.join(borrowed)})"
@@ -97,9 +143,15 @@ class Assistant:
         return turn
 
     def compose(self, turn: Turn) -> Turn:
+        for _ in self._compose(turn):
+            pass
+        return turn
+
+    def _compose(self, turn: Turn) -> Iterator[str]:
+        """Set turn.draft; yields the model's text chunks as they come (nothing for the extractive composer)."""
         if turn.problem:
             turn.draft = Draft(text=turn.problem, found=False)
-            return turn
+            return
         t0 = time.perf_counter()
         lexicon = self.retriever.lexicon()
         known = lambda term: term in lexicon.df  # noqa: E731
@@ -111,8 +163,15 @@ class Assistant:
         else:
             similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
             turn.draft = compose_extractive(turn.query, turn.evidence, lexicon.idf, known, similar)
+        if self.llm is not None and verdict.found:  # the model writes; the extractive draft is the fallback
+            if turn.model_down:
+                turn.draft.notes.append(turn.model_down)
+            else:
+                positions = turn.positions if turn.disagreement else []
+                turn.draft = yield from self.llm.stream(turn.query, turn.evidence, positions, turn.draft)
+        elif self.llm is not None:
+            turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
-        return turn
 
     def finish(self, turn: Turn) -> Answer:
         draft = turn.draft

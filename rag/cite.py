@@ -1,13 +1,15 @@
 """Markers <-> paragraphs. Every [n] in an answer must name evidence that was given; the answer's citations are
 renumbered 1..m in order of first use and list only what the answer uses. `supported` checks that a sentence
-is backed by the paragraph it cites (used on model-written answers)."""
+is backed by the paragraph it cites; `check_model_answer` applies it, sentence by sentence, to what a model wrote."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from rag.compose import Draft, Evidence
 from rag.model import Citation, Position
-from rag.text import content_words, neutralise, numbers, stem
+from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, ABBREVIATIONS, NUMBER, content_words, neutralise, numbers,
+                      sentences, stem, words)
 
 MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
@@ -51,15 +53,202 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
     return text, citations, renumbered, notes
 
 
-def supported(sentence: str, paragraph: str) -> bool:
-    """Lexical support without a model: the sentence's numbers all appear in the paragraph, and most of its
-    content words (stemmed) do too."""
+NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n't\b", re.I)
+INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|above)\b|"
+                         r"\byou are now\b|\bsystem prompt\b|\b(reply|respond|answer) only with\b", re.I)
+
+
+def _number(n: str) -> str:
+    """'1,000' -> '1000', '45 per cent' -> '45', '$5 million' -> '5 million': numbers compared as values."""
+    n = re.sub(r"^[$£€]", "", n.lower().strip())
+    n = re.sub(r"\s*(%|percent|per cent)$", "", n)
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", "", n)
+
+
+def _overlap(sentence_words: set[str], other: str) -> float:
+    if not sentence_words:
+        return 0.0
+    return len(sentence_words & {stem(w) for w in content_words(other)}) / len(sentence_words)
+
+
+def best_sentence(sentence: str, paragraph: str) -> tuple[str, float]:
+    """The paragraph's sentence closest in words to `sentence`, and the share of `sentence`'s words it holds."""
+    own = {stem(w) for w in content_words(MARKER.sub("", sentence))}
+    scored = [(s, _overlap(own, s)) for s in sentences(paragraph)]
+    return max(scored, key=lambda x: x[1], default=("", 0.0))
+
+
+def supported(sentence: str, paragraph: str, context: str = "") -> bool:
+    """Lexical support without a model: the sentence's numbers all appear in the paragraph (as values: '12' is
+    not found in '120'), most of its content words (stemmed) do too, it adds no negation its closest paragraph
+    sentence lacks, and it does not merely repeat an instruction a document slipped in ('ignore previous
+    instructions ...'). `context` (the document's title, article, date) may supply the words and years of an
+    attribution ("The 2018 submission states ...")."""
+    return why_unsupported(sentence, paragraph, context) is None
+
+
+def why_unsupported(sentence: str, paragraph: str, context: str = "") -> str | None:
     clean = MARKER.sub("", sentence)
+    have_numbers = {_number(n) for n in numbers(f"{paragraph} {context}")}
     for number in numbers(clean):
-        if number.rstrip("%") not in paragraph:
-            return False
-    words = {stem(w) for w in content_words(clean)}
-    if not words:
-        return True
-    have = {stem(w) for w in content_words(paragraph)}
-    return len(words & have) / len(words) >= 0.6
+        if _number(number) not in have_numbers:
+            return f"the figure {number} is not in the cited paragraph"
+    own = {stem(w) for w in content_words(NUMBER.sub(" ", clean))}  # figures were checked above, as values
+    if not own:
+        return None
+    have = {stem(w) for w in content_words(NUMBER.sub(" ", f"{paragraph} {context}"))}
+    if len(own & have) / len(own) < 0.6:
+        return "most of its words are not in the cited paragraph"
+    closest, share = best_sentence(clean, paragraph)
+    if NEGATION.search(clean) and not any(NEGATION.search(s) for s in sentences(paragraph)
+                                          if _overlap(own, s) >= 0.4):
+        return "it negates what the cited paragraph says"
+    if INSTRUCTION.search(clean) or (share >= 0.4 and INSTRUCTION.search(closest)):
+        return "it repeats an instruction written into a document"
+    return None
+
+
+# ---------------------------------------------------------------- model-written answers
+ALIAS = re.compile(r"\[(?:evidence|block|source|doc(?:ument)?|ref)\s*#?\s*(\d{1,3})\]", re.I)
+URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]\"']+|\bwww\.[^\s<>()\[\]\"']+", re.I)
+DELIMITER = re.compile(r"<{2,}\s*(?:END OF\s+)?EVIDENCE\s*\[?(\d{1,3})?\]?\s*>*|<{2,}[^<>\n]*>+|<+[^<>\n]*>{2,}", re.I)
+LIST_ITEM = re.compile(r"^(\s*(?:[-*+•]|\d{1,2}[.)])\s+)")
+MIN_KEPT_SHARE = 1 / 3  # fewer of the model's sentences surviving than this: its answer is not used
+
+
+@dataclass
+class Checked:
+    """A model's answer after the citation check."""
+
+    text: str  # the sentences that survived, markers as the model numbered them
+    quotes: dict[int, str] = field(default_factory=dict)  # model's n -> the cited paragraph's closest sentence
+    kept: int = 0
+    dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        """Enough survived to show: at least one supported, cited sentence, and at least a third of them."""
+        return self.kept > 0 and self.kept >= MIN_KEPT_SHARE * (self.kept + self.dropped)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = re.sub(r"\s+", " ", neutralise(MARKER.sub("", text))).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _links(sentence: str, allowed: str, notes: list[str]) -> str:
+    """Markdown links and bare URLs: kept as plain 'words (url)' only where the URL is in the cited paragraphs."""
+    def link(m: re.Match) -> str:
+        words_, url = m.group(1), m.group(2).strip().split(" ")[0].strip("<>")
+        if url and url in allowed:
+            return f"{words_} ({url})"
+        notes.append(f"removed a link to {_short(url, 60)}: it is not in the cited paragraphs")
+        return words_
+
+    sentence = re.sub(r"\[([^\]]*)\]\(([^)]*)\)", link, sentence)
+
+    def bare(m: re.Match) -> str:
+        url = m.group(0).rstrip(".,;:")
+        if url in allowed:
+            return m.group(0)
+        notes.append(f"removed a link to {_short(url, 60)}: it is not in the cited paragraphs")
+        return m.group(0)[len(url):]
+
+    return URL.sub(bare, sentence)
+
+
+def model_sentences(text: str) -> list[str]:
+    """A model's line split into sentences: at every . ! ? followed by a space (models do not always start the
+    next sentence with a capital), abbreviations kept whole; markers written after the full stop ('... cut. [2]')
+    belong to the sentence before them."""
+    out: list[str] = []
+    for part in re.split(r"(?<=[.!?])[\"”’')]*\s+", text.strip()):
+        lead = re.match(r"^((?:\[[\d,\s]+\]\s*)+)(.*)$", part)
+        if lead and out:
+            out[-1] = f"{out[-1]} {lead.group(1).strip()}"
+            part = lead.group(2)
+        if not part.strip():
+            continue
+        if out and (ABBREVIATIONS.search(out[-1]) or re.search(r"\b\w\.$", out[-1])):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return [s.strip() for s in out if s.strip()]
+
+
+def _plain(sentence: str) -> str:
+    """The words of a sentence as a reader reads them: links reduced to their words, bare URLs left out."""
+    return URL.sub(" ", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", sentence))
+
+
+def check_model_answer(text: str, evidence: list[Evidence]) -> Checked:
+    """Check a model's answer sentence by sentence against the evidence it was given (numbered as the model saw it).
+
+    A marker naming no evidence is removed; a sentence left with no marker is dropped; a sentence its cited
+    paragraphs do not support (`why_unsupported`) is dropped; images and HTML are removed, and links are kept only
+    where the cited paragraphs hold their URL. `notes` says what was removed and why."""
+    by_n = {e.n: e for e in evidence}
+    out = Checked(text="")
+    text = ALIAS.sub(r"[\1]", (text or "").replace("\r", ""))
+    invented: list[str] = []
+    for m in DELIMITER.finditer(text):  # a block the model wrote itself ('<<<EVIDENCE [5]>>>' of 4) is invented
+        if m.group(1) and int(m.group(1)) not in by_n:
+            invented.append(m.group(1))
+    text = DELIMITER.sub("", text)  # echoed evidence-block delimiters are not markup: removed without a note
+    # images and HTML go first, wherever they are (the link step below needs the links intact)
+    cleaned = text
+    previous = None
+    while previous != cleaned:
+        previous = cleaned
+        cleaned = _IMAGE.sub("", _TAG.sub("", _COMMENT.sub("", _SCRIPT.sub("", cleaned))))
+    if cleaned != text:
+        out.notes.append("removed images or HTML from the model's answer")
+    lines_out: list[str] = []
+    for line in cleaned.split("\n"):
+        if not line.strip():
+            if lines_out and lines_out[-1] != "":
+                lines_out.append("")
+            continue
+        body = re.sub(r"^\s*#{1,6}\s+", "", line)
+        m = LIST_ITEM.match(body)
+        prefix = "- " if m else ""
+        body = body[m.end():] if m else body
+        kept_here: list[str] = []
+        for sentence in model_sentences(re.sub(r"[ \t]+", " ", body)):
+            def keep_valid(m: re.Match) -> str:
+                nums = [n.strip() for n in m.group(1).split(",")]
+                bad = [n for n in nums if int(n) not in by_n]
+                invented.extend(bad)
+                return "".join(f"[{n}]" for n in nums if int(n) in by_n)
+
+            sentence = MARKER.sub(keep_valid, sentence)
+            cited = list(dict.fromkeys(markers(sentence)))
+            if not words(MARKER.sub("", _plain(sentence))):
+                continue  # a lone marker or '…': nothing to say
+            if not cited:
+                out.dropped += 1
+                out.notes.append(f"dropped a sentence with no citation: “{_short(sentence)}”")
+                continue
+            paragraphs = " ".join(f"{by_n[n].paragraph.context or ''} {by_n[n].paragraph.text}" for n in cited)
+            context = " ".join(f"{by_n[n].document.title} {by_n[n].paragraph.section or ''} "
+                               f"{by_n[n].document.date or ''}" for n in cited)
+            reason = why_unsupported(_plain(sentence), paragraphs, context)
+            if reason:
+                out.dropped += 1
+                refs = "".join(f"[{n}]" for n in cited)
+                out.notes.append(f"dropped a sentence its citation {refs} does not support ({reason}): "
+                                 f"“{_short(sentence)}”")
+                continue
+            sentence = _links(sentence, paragraphs, out.notes)
+            for n in cited:
+                out.quotes.setdefault(n, best_sentence(_plain(sentence), by_n[n].paragraph.text)[0])
+            out.kept += 1
+            kept_here.append(sentence.strip())
+        if kept_here:
+            lines_out.append(prefix + " ".join(kept_here))
+    if invented:
+        out.notes.insert(0, "removed citation marker(s) naming no evidence: "
+                         + ", ".join(f"[{n}]" for n in dict.fromkeys(invented)))
+    out.text = "\n".join(lines_out).strip()
+    return out
