@@ -10,10 +10,19 @@ from rag.store import Store, StoreBusy
 
 
 def open_assistant(args):
+    """The pipeline on the chosen store; says so on stderr when the store holds no documents yet (otherwise every
+    answer would be a puzzling 'the documents do not answer'). -> (assistant, whether it holds documents)."""
     from rag.chain import Assistant
 
     settings = get_settings().with_store(args.store)
-    return Assistant(settings, Store(settings))
+    store = Store(settings)
+    if not store.list_documents():
+        where = settings.chroma_url or settings.store
+        print(f"note: the store {where} holds no documents yet. Ingest some first, e.g. "
+              f"`.venv/bin/python ingest.py data/corpus` (the bundled reports), or start app.py, which does that "
+              f"on an empty store.", file=sys.stderr)
+        return Assistant(settings, store), False
+    return Assistant(settings, store), True
 
 
 def cmd_ask(args) -> int:
@@ -24,7 +33,7 @@ def cmd_ask(args) -> int:
     if not questions:
         print("error: give a QUESTION or --file QUESTIONS.txt", file=sys.stderr)
         return 2
-    assistant = open_assistant(args)
+    assistant, _ = open_assistant(args)
     doc_ids = args.doc or None
     history: list[tuple[str, str]] = []
     for question in questions:
@@ -64,7 +73,9 @@ def cmd_docs(args) -> int:
 def cmd_eval(args) -> int:
     from rag.evaluate import evaluate, format_report
 
-    assistant = open_assistant(args)
+    assistant, has_documents = open_assistant(args)
+    if not has_documents:
+        return 1  # scores on an empty store would only mislead
     report = evaluate(assistant, args.questions)
     print(format_report(report))
     if args.details:

@@ -73,11 +73,21 @@ def lean_of(text: str) -> float:
     return (favourable - critical) / (favourable + critical + 4)
 
 
-def relevance(sentence: str, topics: set[str]) -> float:
+def relevance(sentence: str, topics: set[str], setting: set[str] = frozenset()) -> float:
+    """Share of the question's topic words the sentence speaks to. Once it holds two itself, the words of its
+    setting (document title, section) count too: 'The ministry rejects reports of forced evictions' in the
+    Osterlich ministry's statement is about Osterlich. (One word of its own is too little: a title naming the
+    country would make every passing mention of a 'visit' speak to any question about visits to it.)"""
     if not topics:
         return 0.0
-    have = {stem(w) for w in content_words(sentence)}
-    return len(topics & have) / len(topics)
+    have = topics & {stem(w) for w in content_words(sentence)}
+    if len(have) >= min(2, len(topics)):
+        have |= topics & setting
+    return len(have) / len(topics)
+
+
+def setting_of(e: Evidence) -> set[str]:
+    return {stem(w) for w in content_words(f"{e.document.title} {e.paragraph.section or ''}")}
 
 
 def find_positions(question: str, evidence: list[Evidence], holder_text) -> tuple[bool, list[Position], str]:
@@ -91,7 +101,8 @@ def find_positions(question: str, evidence: list[Evidence], holder_text) -> tupl
         if v is None:
             v = voices[e.holder] = Voice(e.holder, e.document.date, [], lean_of(holder_text(e)))
         v.evidence.append(e)
-    relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text) if relevance(s, topics) >= 0.5]
+    relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text)
+                    if relevance(s, topics, setting_of(e)) >= 0.5]
                 for h, v in voices.items()}
     kind, sides = "", []
     if JUDGEMENT_QUESTION.search(question) and len(voices) > 1:
@@ -105,7 +116,19 @@ def find_positions(question: str, evidence: list[Evidence], holder_text) -> tupl
     return True, sides, kind
 
 
+Said = tuple  # (holder, Evidence, sentence)
+
+
 def explicit_conflict(relevant: dict[str, list], voices: dict[str, Voice]) -> tuple[str, list[Position]]:
+    """The first clashing pair of holders, then every other holder that sides with one of them (or gives a third
+    figure of its own): three reports, two of which agree, make two sides, and no source is dropped."""
+    kind, pair = clashing_pair(relevant, voices)
+    if not kind:
+        return "", []
+    return kind, [side_position(side) for side in widen(kind, pair, relevant, voices)]
+
+
+def clashing_pair(relevant: dict[str, list], voices: dict[str, Voice]) -> tuple[str, list[Said]]:
     holders = [h for h, items in relevant.items() if items]
     # figures: same unit, shared words, different values
     for i, a in enumerate(holders):
@@ -113,8 +136,8 @@ def explicit_conflict(relevant: dict[str, list], voices: dict[str, Voice]) -> tu
             for ea, sa in relevant[a]:
                 for eb, sb in relevant[b]:
                     if figures_clash(sa, sb):
-                        return "figures", [position(a, ea, sa), position(b, eb, sb)]
-    # denial: a holder rejects what another asserts, on the same subject
+                        return "figures", [(a, ea, sa), (b, eb, sb)]
+    # denial: a holder rejects what another asserts, on the same subject (asserting side first)
     for a in holders:
         for ea, sa in relevant[a]:
             if disputes(sa):
@@ -123,23 +146,77 @@ def explicit_conflict(relevant: dict[str, list], voices: dict[str, Voice]) -> tu
                         continue
                     for eb, sb in relevant[b]:
                         if not disputes(sb) and shared(sa, sb) >= 2 and not same_camp(voices, a, b):
-                            return "denial", [position(b, eb, sb), position(a, ea, sa)]
+                            return "denial", [(b, eb, sb), (a, ea, sa)]
     # opposite recommendations
     for i, a in enumerate(holders):
         for b in holders[i + 1:]:
             for ea, sa in relevant[a]:
                 for eb, sb in relevant[b]:
                     if opposite_actions(sa, sb) and shared(sa, sb) >= 1 and not same_camp(voices, a, b):
-                        return "recommendations", [position(a, ea, sa), position(b, eb, sb)]
+                        return "recommendations", [(a, ea, sa), (b, eb, sb)]
     # opposite judgements of the same subject
-    judged = {h: [(e, s, lean_of(s)) for e, s in items] for h, items in relevant.items()}
     for i, a in enumerate(holders):
         for b in holders[i + 1:]:
-            for ea, sa, la in judged[a]:
-                for eb, sb, lb in judged[b]:
-                    if la * lb < 0 and min(abs(la), abs(lb)) >= 0.2 and shared(sa, sb) >= 2 and not same_camp(voices, a, b):
-                        return "judgements", [position(a, ea, sa), position(b, eb, sb)]
+            for ea, sa in relevant[a]:
+                for eb, sb in relevant[b]:
+                    if opposite_judgements(sa, sb) and not same_camp(voices, a, b):
+                        return "judgements", [(a, ea, sa), (b, eb, sb)]
     return "", []
+
+
+def widen(kind: str, pair: list[Said], relevant: dict[str, list], voices: dict[str, Voice]) -> list[list[Said]]:
+    """Sides seeded by the clashing pair; each other holder joins the side it says the same as."""
+    sides = [[said] for said in pair]
+    for h, items in relevant.items():
+        if any(h == said[0] for side in sides for said in side):
+            continue
+        for e, s in items:
+            side = side_of(kind, s, h, sides, voices)
+            if side is not None:
+                if side == len(sides):
+                    sides.append([])
+                sides[side].append((h, e, s))
+                break
+    return sides
+
+
+def side_of(kind: str, s: str, holder: str, sides: list[list[Said]], voices: dict[str, Voice]) -> int | None:
+    """Which side sentence s (of a holder not yet heard) takes: an index, len(sides) for a side of its own (a
+    third figure), or None when it takes no side on the conflict."""
+    seeds = [side[0] for side in sides]
+    if kind == "figures":
+        same = [i for i, (_, _, seed) in enumerate(seeds) if same_figure(s, seed)]
+        if len(same) == 1:
+            return same[0]
+        if not same and all(figures_clash(s, seed) for _, _, seed in seeds):
+            return len(sides)
+        return None
+    (asserter, _, claim), (denier, _, denial) = seeds[0], seeds[1]
+    if kind == "denial":
+        if disputes(s) and shared(s, denial) >= 2 and not same_camp(voices, holder, asserter):
+            return 1
+        if not disputes(s) and shared(s, claim) >= 2 and not same_camp(voices, holder, denier):
+            return 0
+        return None
+    clash = opposite_actions if kind == "recommendations" else opposite_judgements
+    against = [j for j, (other, _, seed) in enumerate(seeds)
+               if clash(s, seed) and shared(s, seed) >= 1 and not same_camp(voices, holder, other)]
+    return 1 - against[0] if len(against) == 1 else None  # it opposes one seed: it sides with the other
+
+
+def opposite_judgements(a: str, b: str) -> bool:
+    la, lb = lean_of(a), lean_of(b)
+    return la * lb < 0 and min(abs(la), abs(lb)) >= 0.2 and shared(a, b) >= 2
+
+
+def side_position(side: list[Said]) -> Position:
+    """One side of a conflict: its holders (in the order heard), their sentences, each cited."""
+    holders = list(dict.fromkeys(h for h, _, _ in side))
+    dates = sorted({e.document.date for _, e, _ in side if e.document.date})
+    first = side[0][2]
+    return Position(holder="; ".join(holders), summary=" ".join(f"{s} [{e.n}]" for _, e, s in side),
+                    citations=list(dict.fromkeys(e.n for _, e, _ in side)), date=", ".join(dates) or None,
+                    stance="favourable" if lean_of(first) > 0 else "critical" if lean_of(first) < 0 else "")
 
 
 def reported_conflict(relevant: dict[str, list]) -> tuple[str, list[Position]]:
@@ -194,11 +271,6 @@ def strongest(e: Evidence, question: str, sign: int) -> tuple[str, float]:
     return best, score
 
 
-def position(holder: str, e: Evidence, sentence: str) -> Position:
-    return Position(holder=holder, summary=f"{sentence} [{e.n}]", citations=[e.n], date=e.document.date,
-                    stance="favourable" if lean_of(sentence) > 0 else "critical" if lean_of(sentence) < 0 else "")
-
-
 def same_camp(voices: dict[str, Voice], a: str, b: str) -> bool:
     """Two holders that lean the same way (e.g. two sections of one article) are not each other's opponents."""
     la, lb = voices[a].lean, voices[b].lean
@@ -227,6 +299,15 @@ def figures_clash(a: str, b: str) -> bool:
     ub = {unit(n): re.sub(r"[^\d.]", "", n) for n in nb}
     common = set(ua) & set(ub)
     return any(ua[u] != ub[u] for u in common) and not any(v in ub.values() for v in ua.values())
+
+
+def same_figure(a: str, b: str) -> bool:
+    """Two sentences give the same value with the same unit for something they both name."""
+    if shared(a, b) < 2:
+        return False
+    va = {(unit(n), re.sub(r"[^\d.]", "", n)) for n in numbers(a) if unit(n)}
+    vb = {(unit(n), re.sub(r"[^\d.]", "", n)) for n in numbers(b) if unit(n)}
+    return bool(va & vb)
 
 
 def opposite_actions(a: str, b: str) -> bool:

@@ -68,3 +68,14 @@ def corpus_copy(corpus_store_dir, tmp_path) -> Path:
     folder = tmp_path / "store"
     shutil.copytree(corpus_store_dir, folder, ignore=shutil.ignore_patterns(".lock"))
     return folder
+
+
+def missing_part(reason: str) -> None:
+    """A real part a test needs (chromium, the llama.cpp server, the chroma CLI) is not installed.
+
+    Locally that is a skip with the install hint; under `.ci/run` (RAG_TESTS_REQUIRE_ALL=1, set there after
+    setup.sh installed everything) it is a failure, so CI can never pass by quietly skipping a real-part test.
+    """
+    if os.environ.get("RAG_TESTS_REQUIRE_ALL") == "1":
+        pytest.fail(f"{reason} (CI requires every real part: see setup.sh --dev)", pytrace=False)
+    pytest.skip(reason)

@@ -168,6 +168,15 @@ def test_cli_without_a_question_is_a_usage_error(corpus_store_dir):
     assert out.returncode == 2 and "question" in out.stderr.lower() and out.stdout == ""
 
 
+def test_an_empty_store_is_named_not_mistaken_for_an_answerless_library(tmp_path):
+    store = str(tmp_path / "empty")
+    asked = run_cli(["-m", "rag", "ask", "--json", "--store", store, "What is the Great Firewall?"], timeout=120)
+    assert asked.returncode == 0 and json.loads(asked.stdout)["found"] is False  # the contract holds on stdout
+    assert "holds no documents" in asked.stderr and "ingest.py" in asked.stderr
+    scored = run_cli(["-m", "rag", "eval", "--store", store], timeout=120)
+    assert scored.returncode == 1 and "holds no documents" in scored.stderr and scored.stdout == ""
+
+
 # ------------------------------------------------------------------------------------------- in-process
 
 def test_follow_up_cites_a_supervision_law_recommendation(corpus_assistant, stored):

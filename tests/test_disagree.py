@@ -109,13 +109,7 @@ def test_conflicting_figures(assistant):
 
 DENIAL_QUESTIONS = [
     "Were there forced evictions in the Riverside district?",
-    pytest.param(
-        "Were there forced evictions in the Riverside district of Osterlich?",
-        marks=pytest.mark.xfail(strict=False, reason=(
-            "detector weakness: a sentence only counts if it holds half the question's topic words; the denial "
-            "('The ministry rejects reports of forced evictions as fabricated.') holds 2 of 5 "
-            "(forced, evictions | riverside, district, osterlich), so the ministry is not heard and the answer "
-            "reports the evictions as fact"))),
+    "Were there forced evictions in the Riverside district of Osterlich?",  # the denial holds 2 of 5 topic words
 ]
 
 
@@ -181,10 +175,6 @@ def test_three_holders_the_odd_one_out_faces_the_others(assistant):
     assert all("3%" in p.summary for p, s in zip(answer.positions, sides) if s != {council})
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "detector weakness: an explicit conflict (figures, denial, recommendations, judgements) is reported as the "
-    "first clashing pair of holders only; a third holder that agrees with one side (the finance ministry's 3%) "
-    "is neither grouped with that side nor cited, so the answer drops a source that speaks to the question"))
 def test_three_holders_every_holder_is_heard(assistant):
     answer = assistant.ask("What was inflation in Ruritania in 2022?")
     assert answer.disagreement

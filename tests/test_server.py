@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import missing_part
 
 from rag.cite import markers
 from rag.config import Settings
@@ -40,7 +41,7 @@ def free_port() -> int:
 def chroma_url(tmp_path_factory):
     chroma = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
     if chroma is None:
-        pytest.skip("the chroma CLI is not installed")
+        missing_part("the chroma CLI is not installed")
     import chromadb
 
     data = tmp_path_factory.mktemp("chroma-server")
