@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     parse_memory_mb: int = 2048
 
     # retrieval and answers
+    retrieval: Literal["hybrid", "dense", "lexical"] = "hybrid"  # hybrid = dense + BM25, reciprocal-rank fusion
     top_k: int = 12
     candidates: int = 40
     max_question_chars: int = 2000

@@ -90,8 +90,9 @@ def setting_of(e: Evidence) -> set[str]:
     return {stem(w) for w in content_words(f"{e.document.title} {e.paragraph.section or ''}")}
 
 
-def find_positions(question: str, evidence: list[Evidence], holder_text) -> tuple[bool, list[Position], str]:
-    """-> (disagreement, positions, kind of conflict). `holder_text(evidence)` gives a holder's whole text."""
+def find_positions(question: str, evidence: list[Evidence], holder_lean) -> tuple[bool, list[Position], str]:
+    """-> (disagreement, positions, kind of conflict). `holder_lean(evidence)` is lean_of() of the whole text of
+    the evidence's holder (the caller caches it)."""
     topics = {stem(w) for w in topic_words(question)}
     voices: dict[str, Voice] = {}
     for e in evidence:
@@ -99,7 +100,7 @@ def find_positions(question: str, evidence: list[Evidence], holder_text) -> tupl
             continue  # weak, or shares not one topic word with the question: it does not speak to it
         v = voices.get(e.holder)
         if v is None:
-            v = voices[e.holder] = Voice(e.holder, e.document.date, [], lean_of(holder_text(e)))
+            v = voices[e.holder] = Voice(e.holder, e.document.date, [], holder_lean(e))
         v.evidence.append(e)
     relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text)
                     if relevance(s, topics, setting_of(e)) >= 0.5]

@@ -3,7 +3,8 @@
 {"q": str, "cat": "fact"|"rec"|"both"|"none", "facts": [regex], "gold": [passage], "sides": [[passage]], "refuse": bool}
 
 Per category: answer correctness (every required fact in the answer), citation correctness (a cited paragraph
-holds a gold passage), both-sides coverage (flagged, and each side cited), refusal accuracy, false flags,
+holds a gold passage), retrieval recall (a gold passage is among the paragraphs retrieved for the answer writer:
+the ceiling for citations, and the measure for RAG_RETRIEVAL=hybrid|dense|lexical), both-sides coverage (flagged, and each side cited), refusal accuracy, false flags,
 mean citations, latency p50/p95.
 """
 from __future__ import annotations
@@ -34,7 +35,7 @@ def cites(answer, passage: str) -> bool:
     return any(norm(passage) in norm(c.text) for c in answer.citations)
 
 
-def score(row: dict, answer) -> dict:
+def score(row: dict, answer, retrieved: list[str] = ()) -> dict:
     refuse = bool(row.get("refuse"))
     out = {"q": row["q"], "cat": row["cat"], "found": answer.found, "disagreement": answer.disagreement,
            "citations": len(answer.citations), "ms": answer.timings_ms.get("total", 0.0)}
@@ -43,6 +44,7 @@ def score(row: dict, answer) -> dict:
         out["answer_ok"] = all(re.search(f, answer.answer, re.I) for f in row["facts"])
     if row.get("gold"):
         out["citation_ok"] = any(cites(answer, g) for g in row["gold"])
+        out["retrieved_ok"] = any(norm(g) in norm(text) for g in row["gold"] for text in retrieved)
     if row.get("sides"):
         out["both_ok"] = answer.disagreement and all(any(cites(answer, p) for p in side) for side in row["sides"])
     else:
@@ -54,7 +56,8 @@ def evaluate(assistant, files=None) -> dict:
     rows = []
     for row in load(files):
         answer = assistant.ask(row["q"])
-        rows.append(score(row, answer))
+        retrieved = [e.paragraph.text for e in assistant.retriever.retrieve(row["q"])] if row.get("gold") else []
+        rows.append(score(row, answer, retrieved))
     return {"rows": rows}
 
 
@@ -66,14 +69,15 @@ def rate(rows, key) -> str:
 def format_report(report: dict) -> str:
     rows = report["rows"]
     cats = sorted({r["cat"] for r in rows}) + ["all"]
-    head = ["category", "n", "answer", "citation", "both sides", "refusal", "false flags", "mean cites", "p50 ms",
+    head = ["category", "n", "answer", "citation", "retrieved", "both sides", "refusal", "false flags", "mean cites", "p50 ms",
             "p95 ms"]
     table = [head]
     for cat in cats:
         rs = rows if cat == "all" else [r for r in rows if r["cat"] == cat]
         ms = sorted(r["ms"] for r in rs)
         p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else 0
-        table.append([cat, str(len(rs)), rate(rs, "answer_ok"), rate(rs, "citation_ok"), rate(rs, "both_ok"),
+        table.append([cat, str(len(rs)), rate(rs, "answer_ok"), rate(rs, "citation_ok"), rate(rs, "retrieved_ok"),
+                      rate(rs, "both_ok"),
                       rate(rs, "refusal_ok"), rate(rs, "false_flag"),
                       f"{statistics.mean(r['citations'] for r in rs):.1f}" if rs else "-",
                       f"{statistics.median(ms):.0f}" if ms else "-", f"{p95:.0f}"])

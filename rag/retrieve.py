@@ -116,6 +116,10 @@ class Retriever:
         dense = [(p, sim) for p, sim in dense if p.kind not in (HEADING, FOOTNOTE)]
         words = [stem(w) for w in content_words(question)]
         lexical = self.lexicon().search(words, settings.candidates, allowed)
+        if settings.retrieval == "dense":  # RAG_RETRIEVAL: for measuring what each half adds (README)
+            lexical = []
+        elif settings.retrieval == "lexical":
+            dense = []  # ranks from BM25 alone (paragraphs still get their dense similarity below)
 
         fused: dict[str, float] = {}
         by_id: dict[str, Paragraph] = {}
