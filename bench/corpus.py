@@ -32,3 +32,18 @@ def write_corpus(folder: Path, paragraphs: int, per_file: int = 100, words: int 
             body.append(f"{i}. {text}")
         (folder / f"report-{f // per_file:04d}.txt").write_text("\n\n".join(body) + "\n", encoding="utf-8")
     return texts
+
+
+def build_store(settings, folder: Path, generated: int = 0):
+    """A writable Store in `folder` holding the bundled corpus and, if asked, `generated` short paragraphs of
+    word salad from a policy vocabulary (hard distractors: every topic word, no meaning). The caller closes it."""
+    from rag.ingest import ingest_paths
+    from rag.store import Store
+
+    paths = [settings.corpus]
+    if generated:
+        write_corpus(folder / "generated", generated, per_file=500, words=25)
+        paths.insert(0, folder / "generated")
+    store = Store(settings.with_store(folder / "store"), write=True)
+    ingest_paths(store, paths)
+    return store

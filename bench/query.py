@@ -16,15 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import write_corpus  # noqa: E402
+from bench.corpus import build_store  # noqa: E402
 from rag.chain import Assistant  # noqa: E402
 from rag.config import get_settings  # noqa: E402
 from rag.evaluate import load  # noqa: E402
-from rag.ingest import ingest_paths  # noqa: E402
-from rag.store import Store  # noqa: E402
 
 
-def measure(store: Store, questions: list[str], rounds: int) -> list[float]:
+def measure(store, questions: list[str], rounds: int) -> list[float]:
     assistant = Assistant(store.settings, store)
     assistant.ask(questions[0])  # warm: model loaded, lexical index built
     times = []
@@ -51,14 +49,10 @@ def main() -> None:
     settings = get_settings()
     lines = ["| store | paragraphs | questions | p50 ms | p95 ms |", "|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
-        with Store(settings.with_store(Path(tmp) / "small"), write=True) as store:
-            ingest_paths(store, [settings.corpus])
+        with build_store(settings, Path(tmp) / "small") as store:
             lines.append(row("bundled corpus", store.count(), measure(store, questions, args.rounds)))
         if args.large:
-            corpus = Path(tmp) / "large"
-            write_corpus(corpus, args.large, per_file=500, words=25)
-            with Store(settings.with_store(Path(tmp) / "big"), write=True) as store:
-                ingest_paths(store, [corpus, settings.corpus])
+            with build_store(settings, Path(tmp) / "big", args.large) as store:
                 lines.append(row("generated + bundled", store.count(), measure(store, questions, args.rounds)))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("\n".join(lines))

@@ -193,8 +193,10 @@ def test_follow_up_cites_a_supervision_law_recommendation(corpus_assistant, stor
     assert not any(re.fullmatch(r"19\(\d+\)", c.label) for c in alone.citations) or not alone.found
 
 
-@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000, HUGE, "\x00\x01\ufffd"],
-                         ids=["empty", "blank", "100KB-one-word", "100KB-sentence", "control-chars"])
+@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000, HUGE, "\x00\x01\ufffd",
+                                      "中国的人权状况如何？", "Каковы рекомендации по поводу цензуры?"],
+                         ids=["empty", "blank", "100KB-one-word", "100KB-sentence", "control-chars", "chinese",
+                              "russian"])
 def test_bad_questions_get_a_clear_answer(corpus_assistant, question):
     answer = corpus_assistant.ask(question)
     data = answer.to_json()
@@ -202,3 +204,11 @@ def test_bad_questions_get_a_clear_answer(corpus_assistant, question):
     assert answer.found is False and answer.citations == [] and answer.disagreement is False
     assert answer.answer.strip() and len(answer.answer) < 500
     assert json.loads(json.dumps(data)) == data  # serialisable as it is
+
+
+def test_a_question_in_french_gets_a_clean_answer_or_refusal(corpus_assistant, stored):
+    """Latin script but not English: whatever it finds (the English stems rarely match) is cited properly."""
+    answer = corpus_assistant.ask("Que recommande le rapport sur la censure d'Internet en Chine ?")
+    data = answer.to_json()
+    check_contract(data, stored)
+    assert data["answer"].strip() and (data["found"] or data["citations"] == [])

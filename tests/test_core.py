@@ -135,13 +135,6 @@ def test_refuses_what_the_documents_do_not_say(assistant, question):
     assert "do not" in data["answer"]
 
 
-@pytest.mark.parametrize("question", ["", "   ", "x" * 100_000, "\x00\x01\x02\ufffd"])
-def test_bad_questions_get_a_clear_answer(assistant, question):
-    answer = assistant.ask(question)
-    assert answer.found is False and answer.answer
-    assert len(answer.answer) < 500
-
-
 def test_both_sides_are_laid_out(assistant):
     data = check_contract(assistant.ask("Is Western criticism of China's human rights record fair?"))
     assert data["disagreement"] is True and len(data["positions"]) >= 2
