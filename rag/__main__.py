@@ -71,17 +71,55 @@ def cmd_docs(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from rag.evaluate import evaluate, format_report
+    """Score on question files against one store (--questions), or on whole sets, each in a store of its own
+    (--set DIR, repeatable; with neither, every set this checkout knows)."""
+    from rag.evaluate import evaluate, format_report, known_sets, set_from_folder
 
-    assistant, has_documents = open_assistant(args)
-    if not has_documents:
-        return 1  # scores on an empty store would only mislead
-    report = evaluate(assistant, args.questions)
-    print(format_report(report))
-    if args.details:
-        for row in report["rows"]:
-            print(json.dumps(row, ensure_ascii=False))
+    if (args.questions or args.store) and not args.set:
+        assistant, has_documents = open_assistant(args)
+        if not has_documents:
+            return 1  # scores on an empty store would only mislead
+        report = evaluate(assistant, args.questions)
+        print(format_report(report))
+        if args.details:
+            for row in report["rows"]:
+                print(json.dumps(row, ensure_ascii=False))
+        return 0
+    try:
+        sets = [set_from_folder(f) for f in args.set] if args.set else known_sets()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name, docs, questions in sets:
+        assistant = set_assistant(name, docs)
+        report = evaluate(assistant, questions)
+        print(f"\n## {name} ({', '.join(str(q) for q in questions)})\n")
+        print(format_report(report), flush=True)
+        if args.details:
+            for row in report["rows"]:
+                print(json.dumps(row, ensure_ascii=False))
+        assistant.store.close()
     return 0
+
+
+def set_assistant(name: str, docs):
+    """The pipeline on the set's own store (RAG_STORE/eval/NAME), ingesting its documents first (unchanged files are
+    recognised and skipped, so a second run reuses the store)."""
+    from pathlib import Path
+
+    from rag.chain import Assistant
+    from rag.ingest import ingest_paths
+
+    base = get_settings()
+    folder = Path(base.store) / "eval" / name
+    settings = base.with_store(folder)
+    with Store(settings, write=True) as store:
+        reports = ingest_paths(store, docs)
+    failed = [r for r in reports if not r.ok]
+    for r in failed:
+        print(f"warning: {r.path}: {r.reason}", file=sys.stderr)
+    store = Store(settings)
+    return Assistant(settings, store)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,11 +141,23 @@ def main(argv: list[str] | None = None) -> int:
     docs.set_defaults(run=cmd_docs)
 
     ev = sub.add_parser("eval", help="score answers on a question file")
-    ev.add_argument("--questions", nargs="+", help="JSONL files (default: the dev set and tests/eval/*.jsonl)")
-    ev.add_argument("--store")
+    ev.add_argument("--questions", nargs="+", help="JSONL files, asked of --store (default: the dev questions)")
+    ev.add_argument("--set", action="append", metavar="DIR",
+                    help="a folder with docs/ and questions.jsonl, asked of a store of its own (repeatable); "
+                         "default: every known set (the bundled corpus and shared/eval/*)")
+    ev.add_argument("--store", help="score the dev questions (or --questions) on this store instead of the sets")
     ev.add_argument("--details", action="store_true", help="print one JSON line per question too")
     ev.set_defaults(run=cmd_eval)
 
+    fit = sub.add_parser("fit", help="fit the sentence ranker and refusal threshold (rag/fit.py)", add_help=False)
+    fit.set_defaults(run=None)
+
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["fit"]:  # its own options: python -m rag fit --help
+        from rag.fit import main as fit_main
+
+        return fit_main(argv[1:])
     args = parser.parse_args(argv)
     try:
         return args.run(args)

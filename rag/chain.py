@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from langchain_core.runnables import RunnableLambda
 
 from rag.cite import finalize
-from rag.compose import Draft, Evidence
+from rag.model import Draft, Evidence
 from rag.compose.extractive import compose as compose_extractive
-from rag.compose.extractive import judge
 from rag.config import Settings, get_settings
 from rag.disagree import find_positions, lean_of
 from rag.model import Answer, Position
+from rag.question import read
+from rag.reading import Reading, load_fitted, read_evidence
 from rag.retrieve import Retriever
 from rag.store import Store
 from rag.text import stem, topic_words, words
@@ -42,6 +43,7 @@ class Turn:
     query: str = ""
     evidence: list[Evidence] = field(default_factory=list)
     draft: Draft | None = None
+    reading: Reading | None = None  # every sentence of the evidence scored, and whether they answer at all
     positions: list[Position] = field(default_factory=list)
     disagreement: bool = False
     problem: str | None = None  # the question can't be asked as it is: say why
@@ -155,15 +157,17 @@ class Assistant:
         t0 = time.perf_counter()
         lexicon = self.retriever.lexicon()
         known = lambda term: term in lexicon.df  # noqa: E731
-        verdict = judge(turn.query, turn.evidence, lexicon.idf, known)
-        if verdict.found:
+        similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
+        fitted = load_fitted()
+        turn.reading = reading = read_evidence(read(turn.query), turn.evidence, lexicon.idf, known, similar, fitted)
+        if reading.found:
             turn.disagreement, turn.positions, _ = find_positions(turn.query, turn.evidence, self.holder_lean)
         if turn.disagreement:
             turn.draft = both_sides(turn.positions)
         else:
-            similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
-            turn.draft = compose_extractive(turn.query, turn.evidence, lexicon.idf, known, similar)
-        if self.llm is not None and verdict.found:  # the model writes; the extractive draft is the fallback
+            turn.draft = compose_extractive(reading, turn.evidence, known, fitted.coverage,
+                                            self.settings.answer_max_sentences, self.settings.answer_max_items)
+        if self.llm is not None and reading.found:  # the model writes; the extractive draft is the fallback
             if turn.model_down:
                 turn.draft.notes.append(turn.model_down)
             else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.compose import Draft, Evidence
+from rag.model import Draft, Evidence
 from rag.model import Citation, Position
 from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, ABBREVIATIONS, NUMBER, content_words, neutralise, numbers,
                       sentences, stem, words)

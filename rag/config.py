@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     candidates: int = 40
     max_question_chars: int = 2000
     min_relevance: float = 0.30
+    answer_max_sentences: int = 4  # an answer quotes at most this many sentences (fewer when the ranker is sure)
+    answer_max_items: int = 6  # ... and at most this many recommendation items
 
     # optional generative model (any OpenAI-compatible server)
     llm_base_url: str | None = None

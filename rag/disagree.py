@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.compose import Evidence
+from rag.model import Evidence
 from rag.model import Position
 from rag.text import content_words, numbers, sentences, stem, topic_words
 

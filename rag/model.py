@@ -68,6 +68,34 @@ class Document:
 
 
 @dataclass
+class Evidence:
+    """One retrieved paragraph, numbered for the composer (n starts at 1)."""
+
+    n: int
+    paragraph: Paragraph
+    document: Document
+    score: float = 0.0  # dense similarity of the paragraph to the question (its best piece)
+
+    @property
+    def holder(self) -> str:
+        """Who speaks in this paragraph: the document title, and the article title where the file holds several."""
+        if self.paragraph.section and self.paragraph.section != self.document.title:
+            return f"{self.document.title}: {self.paragraph.section}"
+        return self.document.title
+
+
+@dataclass
+class Draft:
+    """A composer's answer before the citation check: Markdown with [n] markers, n = Evidence.n."""
+
+    text: str
+    quotes: dict[int, str] = field(default_factory=dict)  # n -> the sentence used from that evidence
+    found: bool = True
+    composer: str = "extractive"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Citation:
     n: int
     doc: str

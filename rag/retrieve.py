@@ -17,7 +17,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from rag.compose import Evidence
+from rag.model import Evidence
 from rag.model import FOOTNOTE, HEADING, Document, Paragraph
 from rag.store import Store
 from rag.text import content_words, stem

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 STOPWORDS = set("""
 a about above after again against all also am an and any are as at be because been before being below between both
@@ -19,17 +21,31 @@ report reports paper text source sources submission briefing article think think
 explain explains give gives happen happened mean means regarding concerning respect kind kinds type types way ways
 please write show list summarise summarize summary main key anything something question answer like use used
 count counts counted compare compared comparison react reacted reaction stand recommend recommends recommended
-recommendation recommendations call calls called
+recommendation recommendations call calls called many much
 """.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
+                         "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-"})
+
+
+def fold(text: str) -> str:
+    """Text as it is matched (never as it is shown): Unicode NFKC (the ligature ﬁ -> fi, full-width letters,
+    non-breaking spaces), accents dropped (São Tomé -> Sao Tome, café -> cafe) and curly quotes and dashes
+    made straight, so a question typed on any keyboard finds a document's spelling."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_QUOTES)
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words; hyphenated compounds count as their parts ('UN-centred' -> 'un', 'centred')."""
+    """Lower-case words of the folded text; hyphenated compounds count as their parts ('UN-centred' -> 'un',
+    'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet')."""
     out = []
-    for w in _WORD.findall(text):
-        out.extend(part for part in w.lower().replace("’", "'").split("-") if part)
+    for w in _WORD.findall(fold(text)):
+        w = w.lower()
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.extend(part.strip("'") for part in w.split("-") if part.strip("'"))
     return out
 
 
@@ -42,29 +58,65 @@ def topic_words(text: str) -> list[str]:
     return [w for w in content_words(text) if w not in QUESTION_WORDS]
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball English (Porter 2) stemmer, in C
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light stemmer: enough to match 'recommendations'/'recommend', 'detained'/'detention' roughly."""
-    w = word.lower().replace("'s", "").strip("'")
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            w = w[: -len(suffix)]
-            break
-    return w.rstrip("e") if len(w) > 4 else w
+    """The Snowball English stem of a word: policy/policies -> polici, detained/detaining -> detain."""
+    w = fold(word).lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    return _stemmer().stemWord(w.strip("'"))
 
 
-ABBREVIATIONS = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|No|Art|para|paras|e\.g|i\.e|etc|vs|U\.S|U\.K|St|Jr|Sr)\.$")
+def stems(text: str) -> set[str]:
+    """The stems of a text's content words."""
+    return {stem(w) for w in content_words(text)}
+
+
+# Sentences. One rule for the whole system: a sentence ends at . ! or ? (and a closing quote or bracket), followed
+# by space and a capital, a digit or an opening quote or bracket, unless the word before the full stop is an
+# abbreviation (general English and legal/citation usage: "Jan.", "approx.", "No.", "Art.", "para."), a single
+# letter or an initial ("U.S.", "J. Smith"), or the next word is lower-case.
+ABBREVIATION_WORDS = set("""
+mr mrs ms dr prof sr jr st mt messrs mme mlle rev gen col lt sgt capt cmdr gov sen rep hon esq
+jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+no nos art arts para paras sec secs ch chap vol vols p pp fig figs ed eds eq op cit ibid id ca cf al
+approx est dept univ inc ltd co corp bros assn govt int nat
+vs etc e.g i.e viz resp incl excl
+""".split())
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+ABBREVIATIONS = re.compile(r"(?:\b(?:" + "|".join(re.escape(a) for a in sorted(ABBREVIATION_WORDS, key=len,
+                                                                             reverse=True)) +
+                           r")|\b[A-Za-z]|(?:\b[A-Za-z]\.)+[A-Za-z])\.$", re.I)
 
 
 def sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences, keeping abbreviations and decimals together."""
-    parts = re.split(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])", text.strip())
+    """Split a paragraph into sentences, keeping abbreviations, initials and decimals together."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
     out: list[str] = []
-    for part in parts:
-        if out and (ABBREVIATIONS.search(out[-1]) or len(out[-1]) < 12):
-            out[-1] = f"{out[-1]} {part}"
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        piece = text[start:m.start()].rstrip()
+        if ABBREVIATIONS.search(piece) and not re.search(r"\b(?:etc|Inc|Ltd|Co)\.$", piece):
+            continue  # "Jan. 2019", "No. 9", "U.S. policy": not a sentence end
+        out.append(text[start:m.end(1)].strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    merged: list[str] = []
+    for s in out:
+        if merged and len(merged[-1]) < 12:  # "1." or "(a)" alone is no sentence
+            merged[-1] = f"{merged[-1]} {s}"
         else:
-            out.append(part)
-    return [s.strip() for s in out if s.strip()]
+            merged.append(s)
+    return [s for s in merged if s]
 
 
 NUMBER = re.compile(r"(?<![\w.])(?:\$|£|€)?\d+(?:[.,]\d+)*(?:\s?(?:%|percent|per cent|million|billion|trillion))?")

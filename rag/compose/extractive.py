@@ -1,62 +1,26 @@
 """The default answer writer: no model, only the documents' own sentences, each attributed and cited.
 
-1. Read the question: what it is about (topic words), and whether it asks for recommendations or a figure.
-2. Decide whether the evidence answers it at all (`Judgement`): the question's rare words must be found, and
-   the best paragraph must be close in meaning. Otherwise: an honest "the documents do not say".
-3. Score every sentence of the evidence, keep the best few (whole sentences, never edited except for a leading
-   connective), add the sentence before one that opens with a pronoun, and group them by who says them.
+It works from a `Reading` (rag/reading.py): every sentence of the evidence scored by the fitted ranker, and the
+fitted judgement of whether the documents answer at all.
+1. No answer: an honest "the documents do not say", naming what no document mentions and the nearest passages.
+2. Otherwise the best sentences, until their probabilities of holding the answer add up to the fitted coverage
+   (at most `max_sentences`; for a question asking for recommendations, the recommendation items first).
+3. Whole sentences, never edited except for a leading connective; the sentence before one that opens with a
+   pronoun comes too; grouped by who says them, each cited.
 """
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rag.compose import Draft, Evidence
-from rag.model import RECOMMENDATION
-from rag.text import content_words, numbers, sentences, stem, topic_words, words
+from rag.model import RECOMMENDATION, Draft, Evidence
+from rag.question import REC
+from rag.reading import Candidate, Reading
+from rag.text import sentences, stem, topic_words, words
 
-REC_QUESTION = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? for|urge\w*|propos\w*|advi[sc]e\w*|demand\w*)\b", re.I)
-FIGURE_QUESTION = re.compile(r"\b(how (many|much|long|far)|what (percentage|proportion|share|number|year|date)|"
-                             r"since when|when|which year|figure|gdp|rate|population|income|compare)\b", re.I)
-BROAD_QUESTION = re.compile(r"^(what (does|do|did) .* (say|state|report|argue)|summari[sz]e|overview|tell me about|"
-                            r"what are|describe|how (is|are|has|have))\b", re.I)
-WHO_QUESTION = re.compile(r"^\s*(who|whom|which (people|groups?|organi[sz]ations?|countries))\b", re.I)
-PEOPLE = re.compile(r"\b(members?|personnel|people|persons?|officials?|citizens?|judges?|lawyers?|activists?|staff|"
-                    r"employees?|workers?|anyone|everyone|residents?|groups?|minorit(y|ies)|women|children|"
-                    r"organi[sz]ations?)\b", re.I)
+RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
 PRONOUN_START = re.compile(r"^(It|They|This|These|That|Those|Such|She|He|Its|Their|There)\b")
 CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
-
-
-@dataclass
-class Judgement:
-    found: bool
-    coverage: float  # weighted share of the question's topic words the evidence contains
-    best: float  # best dense similarity
-    missing: list[str] = field(default_factory=list)  # topic words no document contains
-
-
-def judge(question: str, evidence: list[Evidence], idf, known) -> Judgement:
-    """Do the documents answer this? `idf(stem)` weighs words; `known(stem)` says if any document has it."""
-    topics = list(dict.fromkeys(stem(w) for w in topic_words(question)))
-    best = max((e.score for e in evidence), default=0.0)
-    if not evidence:
-        return Judgement(False, 0.0, best)
-    missing_stems = [t for t in topics if not known(t)]
-    raw = {stem(w): w for w in topic_words(question)}
-    top = evidence[:6]
-    present = set()
-    for e in top:
-        present |= {stem(w) for w in content_words(f"{e.paragraph.section or ''} {e.paragraph.text}")}
-    weights = {t: idf(t) for t in topics}
-    total = sum(weights.values()) or 1.0
-    coverage = sum(w for t, w in weights.items() if t in present) / total
-    proper = [t for t in missing_stems if re.search(rf"\b{re.escape(raw[t])}\b", question, re.I)
-              and any(ch.isupper() for ch in re.findall(rf"\b{re.escape(raw[t])}\b", question, re.I)[0][:1])]
-    found = bool(topics) and not proper and (
-        (best >= 0.45 and coverage >= 0.45) or (best >= 0.35 and coverage >= 0.7) or (best >= 0.6 and coverage >= 0.3))
-    return Judgement(found, coverage, best, [raw[t] for t in missing_stems])
 
 
 @dataclass
@@ -67,79 +31,32 @@ class Pick:
     score: float
 
 
-def score_sentences(question: str, evidence: list[Evidence], idf, known, similar=None) -> list[Pick]:
-    """Score every sentence: the question's words it holds (weighted by rarity), its paragraph's similarity,
-    and, for the sentences of the best paragraphs, its own similarity in meaning (`similar(sentences)`)."""
-    sims = sentence_similarities(evidence, similar)
-    topics = {stem(w) for w in topic_words(question) if known(stem(w))}  # words no document has can't help
-    weights = {t: idf(t) for t in topics}
-    total = sum(weights.values()) or 1.0
-    wants_recs = bool(REC_QUESTION.search(question))
-    wants_figure = bool(FIGURE_QUESTION.search(question))
-    best_dense = max((e.score for e in evidence), default=1.0) or 1.0
-    picks = []
-    # a word most candidate sentences share ('re-education' in a question about re-education centres) tells
-    # them apart less than one only a few hold ('conditions'): weigh each topic word by its rarity among them
-    candidates = [{stem(w) for w in content_words(s)} for e in evidence for s in sentences(e.paragraph.text)]
-    local = {t: math.log(1 + len(candidates) / (1 + sum(t in c for c in candidates))) for t in weights}
-    local_total = sum(w * local[t] for t, w in weights.items())
-    for e in evidence:
-        # the paragraph, its heading and its introduction set the scene for each of its sentences
-        setting = {stem(w) for w in content_words(
-            f"{e.paragraph.section or ''} {e.paragraph.context or ''} {e.paragraph.text}")}
-        around = sum(w for t, w in weights.items() if t in setting) / total
-        for i, s in enumerate(sentences(e.paragraph.text)):
-            own = {stem(w) for w in content_words(s)}
-            lex = sum(w * local[t] for t, w in weights.items() if t in own) / (local_total or 1.0)
-            dense = sims.get((e.n, i), 0.8 * e.score)
-            score = 0.35 * lex + 0.35 * around + 0.2 * (e.score / best_dense) + 0.35 * dense
-            if e.paragraph.kind == RECOMMENDATION:
-                score += 0.25 if wants_recs else -0.15
-            elif wants_recs and REC_QUESTION.search(s):
-                score += 0.15
-            if i == 0:
-                score += 0.05  # a paragraph's first sentence usually carries its point
-            if WHO_QUESTION.search(question) and PEOPLE.search(s):
-                score += 0.1
-            if wants_figure and numbers(s):
-                score += 0.1
-            if len(words(s)) < 4:
-                score -= 0.3
-            picks.append(Pick(e, s, i, score))
-    return sorted(picks, key=lambda p: -p.score)
-
-
-def sentence_similarities(evidence: list[Evidence], similar, paragraphs: int = 6, limit: int = 30) -> dict:
-    """(evidence n, sentence index) -> similarity to the question, for the best few paragraphs' sentences."""
-    if similar is None:
-        return {}
-    keys, texts = [], []
-    for e in sorted(evidence, key=lambda e: -e.score)[:paragraphs]:
-        for i, sentence in enumerate(sentences(e.paragraph.text)):
-            if len(texts) < limit:
-                keys.append((e.n, i))
-                texts.append(sentence)
-    return dict(zip(keys, similar(texts)))
-
-
-def select(picks: list[Pick], question: str, limit: int) -> list[Pick]:
-    """The best sentences: near the top score, at most two per paragraph, no repeats."""
-    if not picks:
-        return []
-    top = picks[0].score
+def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int) -> list[Pick]:
+    """The best sentences until their probabilities add up to `coverage`: one when the ranker is sure, more when
+    it is not. At most two from one paragraph, no repeats. A question asking for recommendations gets the
+    recommendation items (and sentences that recommend) among the candidates first."""
+    ranked = reading.candidates
+    limit = max_sentences
+    if reading.question.answer_type == REC:
+        recs = [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDING.search(c.sentence)]
+        if recs:
+            ranked, limit = recs, max_items
+    total = sum(c.prob for c in ranked) or 1.0
     chosen: list[Pick] = []
     per_paragraph: dict[str, int] = {}
     seen: set[str] = set()
-    for p in picks:
-        if len(chosen) >= limit or p.score < 0.55 * top:
+    mass = 0.0
+    for c in ranked:
+        if len(chosen) >= limit or mass >= coverage:
             break
-        key = " ".join(words(p.sentence))[:120]
-        pid = p.evidence.paragraph.id
-        if key in seen or per_paragraph.get(pid, 0) >= 2:
+        key = " ".join(words(c.sentence))[:120]
+        pid = c.evidence.paragraph.id
+        if key in seen or per_paragraph.get(pid, 0) >= 2 or len(words(c.sentence)) < 3:
             continue
-        chosen.append(p)
+        chosen.append(Pick(c.evidence, c.sentence, c.index, c.logit))
         seen.add(key)
         per_paragraph[pid] = per_paragraph.get(pid, 0) + 1
+        mass += c.prob / total
     return chosen
 
 
@@ -178,7 +95,7 @@ def render(picks: list[Pick], question: str) -> tuple[str, dict[int, str]]:
     groups: dict[str, dict[int, list[Pick]]] = {}
     for p in picks:
         groups.setdefault(holder_name(p.evidence), {}).setdefault(p.evidence.n, []).append(p)
-    recs = bool(REC_QUESTION.search(question))
+    recs = bool(RECOMMENDING.search(question))
     blocks = []
     for holder, by_paragraph in groups.items():
         lines = []
@@ -199,30 +116,27 @@ def render(picks: list[Pick], question: str) -> tuple[str, dict[int, str]]:
     return "\n\n".join(blocks), quotes
 
 
-def refusal(question: str, judgement: Judgement, evidence: list[Evidence]) -> Draft:
-    subject = ", ".join(f"“{w}”" for w in judgement.missing[:3])
+def refusal(reading: Reading, evidence: list[Evidence], known) -> Draft:
+    missing = [w for w in dict.fromkeys(topic_words(reading.question.text)) if not known(stem(w))]
+    subject = ", ".join(f"“{w}”" for w in missing[:3])
     if subject:
         text = f"The indexed documents do not answer this: they say nothing about {subject}."
     else:
         text = "The indexed documents do not answer this question."
-    near = [e for e in evidence[:2] if e.score >= 0.3]
+    near = sorted(evidence, key=lambda e: -e.score)[:2]
     if near:
         where = "; ".join(f"{e.document.title} ¶{e.paragraph.label}" for e in near)
         text += f"\n\n_Nearest passages, which do not answer it: {where}._"
     return Draft(text=text, found=False)
 
 
-def compose(question: str, evidence: list[Evidence], idf, known, similar=None) -> Draft:
-    """Evidence -> a cited answer (or an honest refusal)."""
-    judgement = judge(question, evidence, idf, known)
-    if not judgement.found:
-        return refusal(question, judgement, evidence)
-    picks = score_sentences(question, evidence, idf, known, similar)
-    broad = bool(BROAD_QUESTION.search(question)) or len(topic_words(question)) <= 2
-    recs = bool(REC_QUESTION.search(question))
-    limit = 6 if recs else (4 if broad else 2)
-    chosen = select(picks, question, limit)
-    text, quotes = render(chosen, question)
+def compose(reading: Reading, evidence: list[Evidence], known, coverage: float, max_sentences: int = 4,
+            max_items: int = 6) -> Draft:
+    """A Reading of the evidence -> a cited answer, or an honest refusal."""
+    if not reading.found:
+        return refusal(reading, evidence, known)
+    chosen = choose(reading, coverage, max_sentences, max_items)
+    if not chosen:
+        return refusal(reading, evidence, known)
+    text, quotes = render(chosen, reading.question.text)
     return Draft(text=text, quotes=quotes, found=True)
-
-

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag.cite import MARKER, check_model_answer
-from rag.compose import Draft, Evidence
+from rag.model import Draft, Evidence
 from rag.config import Settings
 from rag.model import Position
 from rag.text import neutralise, sentences, stem, topic_words

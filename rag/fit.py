@@ -1,0 +1,313 @@
+"""python -m rag fit: fit the sentence ranker, the answerability model and the refusal threshold.
+
+Data: SQuAD 2.0 questions with their paragraphs (shared/eval/train/squad2_train_subset.jsonl.gz). Each article
+becomes a document of one store, built through the real ingest path, and every question is asked of the whole
+store through the real retriever, as a user's would be: the candidates are the sentences of the retrieved
+paragraphs, so the negatives include sentences of *other* paragraphs and articles, not only the gold one's.
+
+- Ranker: a conditional logit (softmax over one question's candidates), fitted by Newton's method with a small
+  ridge penalty, on answerable questions whose answer sentence was retrieved.
+- Answerability: a logistic regression on question-level features of the ranked candidates, classes weighted
+  to balance (the training split is only 7% unanswerable, the dev split half).
+- Refusal threshold: the 2nd percentile of P(answerable) over the fitting part's answerable questions, i.e.
+  the target over-refusal of 2% (issue 13's bound).
+- Answer-bearing threshold: the probability above which a holder's best sentence is taken to state an answer
+  (used to compare what different holders answer); the value that maximises F1 for "is the answer sentence"
+  on the fitting part.
+
+Articles are split in two by name (every fifth held apart); the held-apart part is only scored, and its scores
+are printed and written to fitted.json, beside the baselines (dense similarity alone, word overlap alone).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.config import ROOT, Settings, get_settings
+from rag.question import read
+from rag.reading import (FITTED, QUESTION_FEATURES, SENTENCE_FEATURES, LinearModel, question_features, score,
+                         sentence_features)
+from rag.text import sentences
+
+DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
+TARGET_OVER_REFUSAL = 0.02
+RIDGE = 1.0  # on standardised features: keeps weights finite where a small sample is separable
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def gold_sentences(row: dict) -> set[str]:
+    """The sentences of the question's paragraph that hold an answer span (every annotator's)."""
+    context = row["context"]
+    spans, pos = [], 0
+    for s in sentences(context):
+        start = context.find(s[:20], pos)
+        start = pos if start < 0 else start
+        spans.append((start, start + len(s), s))
+        pos = start + len(s)
+    out = set()
+    for answer, at in zip(row["answers"], row["answer_start"]):
+        for a, b, s in spans:
+            if a <= at < b or (answer in s and a <= at + len(answer) <= b):
+                out.add(norm(s))
+    return out
+
+
+def build_store(rows: list[dict], folder: Path, settings: Settings):
+    """One plain-text document per article (title, blank line, paragraphs), ingested for real; reused when the
+    folder already holds them."""
+    from rag.ingest import ingest_paths
+    from rag.store import Store
+
+    docs = folder / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    articles: dict[str, list[str]] = {}
+    for r in rows:
+        paras = articles.setdefault(r["title"], [])
+        if r["context"] not in paras:
+            paras.append(r["context"])
+    for title, paras in articles.items():
+        name = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower() + ".txt"
+        path = docs / name
+        text = title.replace("_", " ") + "\n\n" + "\n\n".join(paras) + "\n"
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    store_settings = settings.with_store(folder / "store")
+    with Store(store_settings, write=True) as store:
+        reports = ingest_paths(store, [docs], on_file=lambda i, n, path: print(f"  ingesting {i + 1}/{n}: {path.name}", file=sys.stderr))
+    failed = [r for r in reports if not r.ok]
+    if failed:
+        raise SystemExit(f"ingest failed: {[(r.path, r.reason) for r in failed]}")
+    return Store(store_settings)
+
+
+def extract(rows: list[dict], assistant) -> list[dict]:
+    """For each question: candidate features, which candidates hold the answer, and what the evidence was."""
+    lexicon = assistant.retriever.lexicon()
+    # every sentence of the store embedded once, in batches: the per-question similarities then come from the cache
+    every = list(dict.fromkeys(s for p in lexicon.paragraphs for s in sentences(p.text)))
+    print(f"  embedding {len(every)} sentences", file=sys.stderr)
+    for i in range(0, len(every), 512):
+        assistant.similarities("warm-up", every[i:i + 512])
+    out = []
+    t0 = time.perf_counter()
+    for i, r in enumerate(rows):
+        q = read(r["question"])
+        evidence = assistant.retriever.retrieve(r["question"])
+        cands = sentence_features(q, evidence, lexicon.idf,
+                                  lambda texts, _q=r["question"]: assistant.similarities(_q, texts))
+        golds = gold_sentences(r) if not r["is_impossible"] else set()
+        labels = np.array([norm(c.sentence) in golds for c in cands], dtype=bool)
+        out.append({"x": np.stack([c.features for c in cands]) if cands else np.zeros((0, len(SENTENCE_FEATURES))),
+                    "y": labels, "answerable": not r["is_impossible"], "title": r["title"],
+                    "origin": r.get("origin", ""), "question": r["question"], "cands": cands,
+                    "evidence": evidence, "q": q})
+        if (i + 1) % 200 == 0:
+            rate = (i + 1) / (time.perf_counter() - t0)
+            print(f"  {i + 1}/{len(rows)} questions ({rate:.1f}/s)", file=sys.stderr)
+    return out
+
+
+def newton(objective, w: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """Maximise a concave objective -> (value, gradient, Hessian) by Newton's method with step halving."""
+    value, grad, hess = objective(w)
+    for _ in range(iterations):
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-4:
+            candidate = w - t * step
+            new_value, new_grad, new_hess = objective(candidate)
+            if new_value >= value - 1e-12:
+                break
+            t /= 2
+        done = abs(new_value - value) < 1e-9 * max(1.0, abs(value))
+        w, value, grad, hess = candidate, new_value, new_grad, new_hess
+        if done:
+            break
+    return w
+
+
+def fit_ranker(items: list[dict]) -> LinearModel:
+    """Conditional logit: maximise log P(answer sentence | the question's candidates), ridge on standardised
+    features."""
+    usable = [it for it in items if it["y"].any()]
+    allx = np.concatenate([it["x"] for it in usable])
+    mean, scale = allx.mean(0), allx.std(0) + 1e-6
+    xs = [(it["x"] - mean) / scale for it in usable]
+    targets = [it["y"] / it["y"].sum() for it in usable]
+
+    def objective(w):
+        value = -0.5 * RIDGE * w @ w
+        grad = -RIDGE * w
+        hess = -RIDGE * np.eye(len(w))
+        for x, target in zip(xs, targets):
+            z = x @ w
+            top = z.max()
+            p = np.exp(z - top)
+            total = p.sum()
+            p /= total
+            value += target @ z - (top + np.log(total))
+            grad += x.T @ (target - p)
+            m = x.T @ p
+            hess -= (x.T * p) @ x - np.outer(m, m)
+        return value, grad, hess
+
+    return LinearModel(newton(objective, np.zeros(allx.shape[1])), 0.0, mean, scale)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> LinearModel:
+    """Logistic regression with balanced class weights and a ridge on standardised features."""
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    xs = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    weight = np.where(y, 0.5 / max(1, y.sum()), 0.5 / max(1, (~y).sum())) * len(y)
+    penalty = RIDGE * np.r_[np.ones(xs.shape[1] - 1), 0.0]
+
+    def objective(w):
+        z = xs @ w
+        p = 1 / (1 + np.exp(-z))
+        value = float(weight @ (y * z - np.logaddexp(0, z))) - 0.5 * float(penalty @ (w * w))
+        grad = xs.T @ (weight * (y - p)) - penalty * w
+        hess = -(xs.T * (weight * p * (1 - p))) @ xs - np.diag(penalty)
+        return value, grad, hess
+
+    w = newton(objective, np.zeros(xs.shape[1]))
+    return LinearModel(w[:-1], float(w[-1]), mean, scale)
+
+
+def rank_with(items: list[dict], ranker: LinearModel) -> None:
+    for it in items:
+        for c, f in zip(it["cands"], it["x"]):
+            c.features = f
+        it["ranked"] = score(list(it["cands"]), ranker)
+        it["gold_ids"] = {id(c) for c, y in zip(it["cands"], it["y"]) if y}
+
+
+def top1(items: list[dict], key) -> tuple[int, int, int]:
+    """(answer sentence first, answerable questions, of which the answer sentence was retrieved)."""
+    hits = n = retrieved = 0
+    for it in items:
+        if not it["answerable"]:
+            continue
+        n += 1
+        if it["y"].any():
+            retrieved += 1
+            hits += bool(it["y"][int(np.argmax(key(it)))])
+    return hits, n, retrieved
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels.sum()
+    neg = len(labels) - pos
+    return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg)) if pos and neg else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m rag fit", description=__doc__.split("\n")[0])
+    parser.add_argument("--train", default=str(DEFAULT_TRAIN), help="SQuAD 2.0-style JSONL(.gz)")
+    parser.add_argument("--work", default=str(ROOT / "store" / "fit"), help="where the training store is kept")
+    parser.add_argument("--questions", type=int, default=4000, help="questions used (a fixed-seed sample)")
+    parser.add_argument("--out", default=str(FITTED))
+    args = parser.parse_args(argv)
+
+    rows = [json.loads(line) for line in gzip.open(args.train, "rt", encoding="utf-8")]
+    titles = sorted({r["title"] for r in rows})
+    held = set(titles[4::5])
+    rng = np.random.default_rng(13)
+    sample = [rows[i] for i in sorted(rng.choice(len(rows), size=min(args.questions, len(rows)), replace=False))]
+    print(f"{len(rows)} questions, {len(titles)} articles ({len(held)} held apart); using {len(sample)}",
+          file=sys.stderr)
+    from rag.chain import Assistant
+
+    store = build_store(rows, Path(args.work), get_settings())
+    assistant = Assistant(store.settings, store)
+    lexicon = assistant.retriever.lexicon()
+    items = extract(sample, assistant)
+    fit_items = [it for it in items if it["title"] not in held]
+    test_items = [it for it in items if it["title"] in held]
+
+    ranker = fit_ranker(fit_items)
+    rank_with(items, ranker)
+    names = list(SENTENCE_FEATURES)
+
+    def logits(it):
+        return ranker(it["x"]) if len(it["x"]) else np.zeros(0)
+
+    for it in items:
+        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], lexicon.idf, lambda t: t in lexicon.df)
+    fx = np.stack([it["qx"] for it in fit_items])
+    fy = np.array([it["answerable"] for it in fit_items])
+    answerable = fit_logistic(fx, fy)
+
+    def p_answerable(its):
+        x = np.stack([it["qx"] for it in its])
+        return 1 / (1 + np.exp(-answerable(x)))
+
+    fp = p_answerable(fit_items)
+    threshold = float(np.quantile(fp[fy], TARGET_OVER_REFUSAL))
+    # answer-bearing: best F1 of "probability >= a" for "this candidate is the answer sentence"
+    probs = np.concatenate([[c.prob for c in it["cands"]] for it in fit_items if it["answerable"]])
+    golds = np.concatenate([it["y"] for it in fit_items if it["answerable"]])
+    best_a, best_f1 = 0.5, -1.0
+    for a in np.unique(np.round(probs, 3)):
+        pred = probs >= a
+        tp = (pred & golds).sum()
+        f1 = 2 * tp / (pred.sum() + golds.sum()) if pred.sum() else 0.0
+        if f1 > best_f1:
+            best_a, best_f1 = float(a), float(f1)
+
+    report = {}
+    for name, its in (("fit", fit_items), ("held-apart", test_items)):
+        ranked_hits, n, retrieved = top1(its, logits)
+        dense_hits, _, _ = top1(its, lambda it: it["x"][:, names.index("dense_s")])
+        lex_hits, _, _ = top1(its, lambda it: it["x"][:, names.index("lex")] + 1e-3 * it["x"][:, names.index("rank")])
+        p = p_answerable(its)
+        y = np.array([it["answerable"] for it in its])
+        report[name] = {
+            "questions": len(its), "answerable": int(y.sum()), "answer_sentence_retrieved": retrieved,
+            "ranker_top1": round(ranked_hits / max(1, retrieved), 3),
+            "dense_top1": round(dense_hits / max(1, retrieved), 3),
+            "lexical_top1": round(lex_hits / max(1, retrieved), 3),
+            "answerable_auc": round(auc(p, y), 3),
+            "over_refusal": round(float((p[y] < threshold).mean()), 3),
+            "refused_unanswerable": round(float((p[~y] < threshold).mean()), 3) if (~y).any() else None,
+        }
+    out = {
+        "about": "Fitted by `python -m rag fit` (rag/fit.py) on " + Path(args.train).name +
+                 f"; {len(sample)} questions, articles {sorted(held)} held apart. Do not edit by hand.",
+        "ranker": ranker.to_json(names),
+        "answerable": answerable.to_json(QUESTION_FEATURES),
+        "threshold": round(threshold, 4),
+        "answer_bearing": round(best_a, 4),
+        "coverage": 0.9,
+        "scores": report,
+    }
+    Path(args.out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print_report(out)
+    return 0
+
+
+def print_report(out: dict) -> None:
+    cols = ["questions", "answerable", "answer_sentence_retrieved", "ranker_top1", "dense_top1", "lexical_top1",
+            "answerable_auc", "over_refusal", "refused_unanswerable"]
+    print("| part | " + " | ".join(cols) + " |")
+    print("|" + "---|" * (len(cols) + 1))
+    for part, r in out["scores"].items():
+        print(f"| {part} | " + " | ".join(str(r[c]) for c in cols) + " |")
+    print(f"threshold (P(answerable) below which it refuses): {out['threshold']}; "
+          f"answer-bearing probability: {out['answer_bearing']}")
+    for model in ("ranker", "answerable"):
+        print(f"{model}: " + ", ".join(f"{f}={w:+.2f}" for f, w in zip(out[model]["features"], out[model]["weights"])))

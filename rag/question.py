@@ -1,0 +1,138 @@
+"""What a question asks for: its answer type, its topic, and the words it must find.
+
+The answer type comes from the question's own wording (general English interrogatives: "who", "when", "how many",
+"which country", ...); a candidate sentence is then judged on whether it holds a value of that type that the
+question does not already contain (`values`). The detectors are about the shape of text (years, month names,
+figures, capitalised names), never about any document.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.text import content_words, fold, stem, topic_words, words
+
+PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
+    "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
+TYPES = (PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING)
+
+_NOUN = r"(?:\w+\s+){0,2}"  # "which European country", "what kind of"
+_RULES: list[tuple[str, re.Pattern]] = [
+    (DATE, re.compile(r"\b(when|since when|how long ago|what (year|date|day|month|century|decade|time|period|era)s?|"
+                      r"which (year|date|day|month|century|decade|period|era)s?|in what (year|century|decade))\b")),
+    (NUMBER, re.compile(r"\b(how (many|much|long|far|old|big|large|high|tall|wide|deep|often|fast)|"
+                        r"what (?:is |was |are |were )?(?:the )?(percentage|percent|proportion|share|number|amount|"
+                        r"population|size|rate|fraction|ratio|sum|cost|price|value|total|area|length|height|"
+                        r"distance|speed|temperature)|which (percentage|proportion|number))\b")),
+    (PLACE, re.compile(rf"\b(where|(what|which) {_NOUN}(country|countries|city|cities|town|place|region|state|"
+                       rf"province|location|continent|area|island|river|village|county|capital|district))\b")),
+    (ORG, re.compile(rf"\b(what|which) {_NOUN}(organi[sz]ations?|company|companies|agency|agencies|institutions?|"
+                     rf"body|bodies|committee|party|parties|team|university|universities|group|ministry|court|"
+                     rf"newspaper|network|firm|bank|church)\b")),
+    (PERSON, re.compile(rf"\b(who|whom|whose|(what|which) {_NOUN}(person|people|man|men|woman|women|king|queen|"
+                        rf"president|leader|author|scientist|member|minister|official|states?|countries))\b")),
+    (REC, re.compile(r"\b(recommend\w*|urge[sd]?|call(s|ed)? (up)?on|propos\w*|advi[sc]e[sd]?)\b")),
+    (REASON, re.compile(r"\b(why|for what reason|what (caused|causes|led to|leads to)|reasons?)\b")),
+    (MANNER, re.compile(r"^(how)\b")),
+    (YESNO, re.compile(r"^(is|are|was|were|does|do|did|has|have|had|can|could|should|shall|will|would|must|may)\b")),
+]
+# "which states recommended": a recommending State is a country; ask for it as a place or organisation too.
+PERSON_LIKE = {PERSON: {PERSON, ORG}, ORG: {ORG, PERSON}, PLACE: {PLACE}}
+
+NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without|nothing|nobody|fail(ed|s)? to)\b|n't\b",
+                      re.I)
+EVALUATIVE = re.compile(r"^(should|is|are|was|were|does|do|did|can|could|would|will|has|have)\b.*\b"
+                        r"(should|fair|unfair|good|bad|right|wrong|better|worse|effective|ineffective|legitimate|"
+                        r"credible|adequate(ly)?|sufficient(ly)?|justified|necessary|beneficial|harmful|"
+                        r"successful|safe|ethical|moral|legal|worth)\b|^should\b", re.I)
+
+
+@dataclass
+class Question:
+    text: str
+    answer_type: str
+    topics: list[str]  # topic stems, in order, no repeats
+    proper: list[str] = field(default_factory=list)  # stems of the capitalised / numeric words it names
+    negated: bool = False
+    evaluative: bool = False  # a yes/no question about a proposition ("Should X?", "Is X fair?")
+
+    @property
+    def asks_recommendations(self) -> bool:
+        return self.answer_type == REC
+
+
+@lru_cache(maxsize=4096)
+def read(text: str) -> Question:
+    """The question's answer type, topic stems and the names and figures it mentions."""
+    q = fold(text).strip()
+    low = q.lower()
+    answer_type = THING
+    for kind, pattern in _RULES:
+        if pattern.search(low):
+            answer_type = kind
+            break
+    if answer_type == YESNO and _RULES[5][1].search(low):
+        answer_type = REC
+    topics = list(dict.fromkeys(stem(w) for w in topic_words(q)))
+    first = True
+    proper = []
+    for token in re.findall(r"[A-Za-z][\w'’.-]*|\d[\d,.]*", q):
+        if token[0].isdigit() or (token[0].isupper() and not first):
+            proper.extend(stem(w) for w in words(token) if w in {x for x in content_words(token)} or w.isdigit())
+        first = False
+    return Question(text=q, answer_type=answer_type, topics=topics, proper=list(dict.fromkeys(proper)),
+                    negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
+
+
+# ------------------------------------------------------------------ values of a type in a sentence
+MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+          "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DATE = re.compile(rf"\b(?:(?:1[0-9]|20)\d\d(?:s|'s)?|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})\b|(?:{MONTHS})\.? \d{{1,2}}|"
+                   rf"(?:{MONTHS})\b(?= (?:of )?(?:1[0-9]|20)\d\d)|\d{{1,2}}(?:st|nd|rd|th)?[- ]century|"
+                   rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+                   rf"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+                   rf"twenty-first) century|\d+ (?:BC|AD|BCE|CE)\b)", re.I)
+NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+                "thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|half|quarter|third")
+_NUMBER = re.compile(rf"(?<![\w.])(?:[$£€¥])?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|"
+                     rf"trillion|thousand))?|\b(?:{NUMBER_WORDS})\b", re.I)
+_NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:\s+(?:of|the|de|du|da|del|von|van|and|for|la|le|"
+                   r"&)?\s*[A-Z][\w'’.-]*[\w])*")
+_PLACE_CUE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|outside|inside|within|of) (?:the )?$", re.I)
+
+
+def values(sentence: str, answer_type: str, question: Question | None = None) -> list[str]:
+    """Values of the asked type in a sentence that the question does not already name ('1931' for a 'when'
+    question; 'Lyon' for a 'where' question). Empty for types without a value (reasons, descriptions)."""
+    asked = set(question.proper) if question else set()
+    text = fold(sentence)
+    found: list[str] = []
+    if answer_type == DATE:
+        found = [m.group(0) for m in _DATE.finditer(text)]
+    elif answer_type == NUMBER:
+        found = [m.group(0) for m in _NUMBER.finditer(text) if not _DATE.fullmatch(m.group(0))]
+    elif answer_type in (PERSON, ORG, PLACE):
+        for m in _NAME.finditer(text):
+            if m.start() == 0 and " " not in m.group(0):
+                continue  # a sentence's first word is capitalised anyway
+            if answer_type == PLACE and not _PLACE_CUE.search(text[max(0, m.start() - 12):m.start()]):
+                continue
+            found.append(m.group(0))
+    out = []
+    for v in found:
+        v_stems = {stem(w) for w in words(v)}
+        if v_stems and v_stems <= asked:
+            continue  # the question's own name or year is not its answer
+        out.append(v.strip())
+    return out
+
+
+def normal_value(value: str) -> str:
+    """A value as compared across sources: '1,791' = '1791', '50 per cent' = '50%', 'The Hague' = 'hague'."""
+    v = fold(value).lower().strip()
+    v = re.sub(r"\b(the|about|approximately|around|some|nearly|almost|over|roughly)\b", "", v)
+    v = re.sub(r"\s*(percent|per cent)\b", "%", v)
+    v = re.sub(r"(?<=\d),(?=\d{3}\b)", "", v)
+    return re.sub(r"\s+", " ", v).strip(" .")

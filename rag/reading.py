@@ -1,0 +1,244 @@
+"""Reading the evidence for a question: which sentence answers it, and whether any does.
+
+Every candidate sentence (each sentence of each retrieved paragraph) gets a feature vector (`sentence_features`):
+how many of the question's words it holds (weighted by rarity), how close it is in meaning, whether it holds a
+value of the asked type (a date for "when", a figure for "how many"), where it sits. A log-linear ranker scores
+them (a softmax over one question's candidates: the probability that each is the sentence that answers it).
+An answerability model then reads the best candidate and the evidence as a whole (`question_features`) and says
+how likely it is that the documents answer the question at all.
+
+Both models' weights, and the refusal threshold, are fitted on SQuAD 2.0 questions by `python -m rag fit`
+(rag/fit.py) and read from `rag/fitted.json`; nothing here is a hand-set weight.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.model import Evidence
+from rag.question import DATE, NUMBER, ORG, PERSON, PLACE, NEGATION, Question, values
+from rag.text import content_words, sentences, stem, stems, words
+
+FITTED = Path(__file__).with_name("fitted.json")
+TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
+
+SENTENCE_FEATURES = (
+    "lex",            # rarity-weighted share of the question's topic words the sentence holds
+    "lex_local",      # the same, rarity counted among the candidate sentences (what tells them apart)
+    "setting",        # share of topic words in the sentence's paragraph, heading and introduction
+    "bigrams",        # share of the question's adjacent topic-word pairs found next to each other
+    "proper",         # share of the question's names and figures in the sentence
+    "dense_s",        # similarity in meaning of sentence and question (the paragraph's, where not computed)
+    "dense_p",        # similarity of the paragraph and the question
+    "dense_p_rel",    # that, relative to the best paragraph's
+    "rank",           # 1 / (1 + the paragraph's retrieval rank)
+    "typed_value",    # the question asks for a typed value (date, figure, name) and the sentence holds one
+    "typed_missing",  # it asks for one and the sentence holds none
+    "first",          # first sentence of its paragraph
+    "length",         # words / 40, at most 1
+    "short",          # fewer than 5 words
+    "negation_gap",   # the question is negated and the sentence is not
+)
+QUESTION_FEATURES = (
+    "top_logit",      # the best sentence's ranker score (log-odds against the rest)
+    "top_prob",       # its softmax probability
+    "top_lex",        # its lexical coverage of the question
+    "top_dense",      # its similarity in meaning
+    "best_dense_p",   # the best paragraph's similarity
+    "coverage",       # rarity-weighted share of topic words anywhere in the best paragraphs
+    "unknown",        # rarity-weighted share of topic words no document holds
+    "proper_unknown", # share of the question's names and figures that no document holds
+    "proper_missing", # share of the question's names and figures missing from the best sentence's paragraph
+    "typed_missing",  # the best sentence lacks a value of the asked type
+    "negation_gap",   # the question is negated and the best sentence is not
+    "few_topics",     # the question has at most two topic words
+)
+
+
+@dataclass
+class Candidate:
+    evidence: Evidence
+    index: int  # sentence position in its paragraph
+    sentence: str
+    features: np.ndarray
+    logit: float = 0.0
+    prob: float = 0.0  # probability that this is the sentence that answers (softmax over candidates)
+
+
+@dataclass
+class Reading:
+    question: Question
+    candidates: list[Candidate]  # best first
+    answerable: float  # probability that the documents answer the question
+    threshold: float  # refuse below this (fitted)
+    features: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
+
+    @property
+    def found(self) -> bool:
+        return bool(self.candidates) and self.answerable >= self.threshold
+
+
+@dataclass
+class LinearModel:
+    weights: np.ndarray
+    bias: float = 0.0
+    mean: np.ndarray | None = None  # features are standardised with the fitting set's mean and scale
+    scale: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.mean is not None:
+            x = (x - self.mean) / self.scale
+        return x @ self.weights + self.bias
+
+    @classmethod
+    def from_json(cls, d: dict) -> "LinearModel":
+        return cls(np.asarray(d["weights"], dtype="float64"), float(d.get("bias", 0.0)),
+                   np.asarray(d["mean"]) if "mean" in d else None, np.asarray(d["scale"]) if "scale" in d else None)
+
+    def to_json(self, names) -> dict:
+        out = {"features": list(names), "weights": [round(float(w), 6) for w in self.weights],
+               "bias": round(float(self.bias), 6)}
+        if self.mean is not None:
+            out["mean"] = [round(float(v), 6) for v in self.mean]
+            out["scale"] = [round(float(v), 6) for v in self.scale]
+        return out
+
+
+@dataclass
+class Fitted:
+    ranker: LinearModel
+    answerable: LinearModel
+    threshold: float  # refuse when P(answerable) is below this
+    coverage: float  # show the best sentences until their probabilities add up to this
+    answer_bearing: float  # a holder's best sentence at or above this probability states an answer
+
+
+@lru_cache(maxsize=4)
+def load_fitted(path: str | Path = FITTED) -> Fitted:
+    d = json.loads(Path(path).read_text(encoding="utf-8"))
+    return Fitted(LinearModel.from_json(d["ranker"]), LinearModel.from_json(d["answerable"]),
+                  float(d["threshold"]), float(d["coverage"]), float(d["answer_bearing"]))
+
+
+def weighted_share(have: set[str], terms: list[str], weight) -> float:
+    total = sum(weight(t) for t in terms)
+    return sum(weight(t) for t in terms if t in have) / total if total else 0.0
+
+
+def bigram_share(question: Question, sentence_stems: list[str]) -> float:
+    pairs = {(a, b) for a, b in zip(question.topics, question.topics[1:])}
+    if not pairs:
+        return 0.0
+    have = set(zip(sentence_stems, sentence_stems[1:]))
+    return len(pairs & have) / len(pairs)
+
+
+def sentence_features(question: Question, evidence: list[Evidence], idf, similar=None,
+                      dense_paragraphs: int = 8, dense_limit: int = 48) -> list[Candidate]:
+    """Every sentence of the evidence with its features (unscored). `idf(stem)` weighs words; `similar(texts)`
+    gives the question's similarity to each text (sentence vectors, cached by the caller); sentences of the
+    best `dense_paragraphs` paragraphs (at most `dense_limit`) get their own similarity."""
+    split = [(e, sentences(e.paragraph.text)) for e in evidence]
+    dense = {}
+    if similar is not None:
+        keys, texts = [], []
+        for e, ss in sorted(split, key=lambda item: -item[0].score)[:dense_paragraphs]:
+            for i, s in enumerate(ss):
+                if len(texts) < dense_limit:
+                    keys.append((e.n, i))
+                    texts.append(s)
+        dense = dict(zip(keys, similar(texts)))
+    topics = question.topics
+    all_stems = [stems(s) for _, ss in split for s in ss]
+    n = len(all_stems)
+    local = {t: math.log(1 + n / (1 + sum(t in c for c in all_stems))) for t in topics}
+    best_p = max((e.score for e in evidence), default=0.0) or 1.0
+    typed = question.answer_type in TYPED
+    out: list[Candidate] = []
+    k = 0
+    for rank, (e, ss) in enumerate(split):
+        setting = stems(f"{e.paragraph.section or ''} {e.paragraph.context or ''} {e.paragraph.text}")
+        setting_share = weighted_share(setting, topics, idf)
+        for i, s in enumerate(ss):
+            own = all_stems[k]
+            k += 1
+            seq = [stem(w) for w in content_words(s)]
+            n_words = len(words(s))
+            has_value = typed and bool(values(s, question.answer_type, question))
+            x = np.array([
+                weighted_share(own, topics, idf),
+                weighted_share(own, topics, lambda t: idf(t) * local[t]),
+                setting_share,
+                bigram_share(question, seq),
+                len(own & set(question.proper)) / len(question.proper) if question.proper else 0.0,
+                dense.get((e.n, i), e.score),
+                e.score,
+                e.score / best_p,
+                1.0 / (1 + rank),
+                float(has_value),
+                float(typed and not has_value),
+                float(i == 0),
+                min(1.0, n_words / 40),
+                float(n_words < 5),
+                float(question.negated and not NEGATION.search(s)),
+            ], dtype="float64")
+            out.append(Candidate(e, i, s, x))
+    return out
+
+
+def score(candidates: list[Candidate], ranker: LinearModel) -> list[Candidate]:
+    """Ranker scores and softmax probabilities; best first."""
+    if not candidates:
+        return []
+    logits = ranker(np.stack([c.features for c in candidates]))
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    for c, z, p in zip(candidates, logits, probs):
+        c.logit, c.prob = float(z), float(p)
+    return sorted(candidates, key=lambda c: -c.logit)
+
+
+def question_features(question: Question, ranked: list[Candidate], evidence: list[Evidence], idf,
+                      known) -> np.ndarray:
+    if not ranked:
+        return np.zeros(len(QUESTION_FEATURES))
+    top = ranked[0]
+    f = dict(zip(SENTENCE_FEATURES, top.features))
+    rest = np.array([c.logit for c in ranked[1:]])
+    others = float(np.logaddexp.reduce(rest)) if len(rest) else top.logit - 10.0
+    present: set[str] = set()
+    for e in evidence[:6]:
+        present |= stems(f"{e.paragraph.section or ''} {e.paragraph.text}")
+    top_setting = stems(f"{top.evidence.document.title} {top.evidence.paragraph.section or ''} "
+                        f"{top.evidence.paragraph.context or ''} {top.evidence.paragraph.text}")
+    proper_missing = (sum(t not in top_setting for t in question.proper) / len(question.proper)
+                      if question.proper else 0.0)
+    return np.array([
+        top.logit - others,
+        top.prob,
+        f["lex"],
+        f["dense_s"],
+        max((e.score for e in evidence), default=0.0),
+        weighted_share(present, question.topics, idf),
+        weighted_share({t for t in question.topics if not known(t)}, question.topics, idf),
+        sum(not known(t) for t in question.proper) / len(question.proper) if question.proper else 0.0,
+        proper_missing,
+        f["typed_missing"],
+        f["negation_gap"],
+        float(len(question.topics) <= 2),
+    ], dtype="float64")
+
+
+def read_evidence(question: Question, evidence: list[Evidence], idf, known, similar=None,
+                  fitted: Fitted | None = None) -> Reading:
+    """Score every sentence, then judge whether the documents answer the question at all."""
+    fitted = fitted or load_fitted()
+    ranked = score(sentence_features(question, evidence, idf, similar), fitted.ranker)
+    x = question_features(question, ranked, evidence, idf, known)
+    p = 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0]))) if ranked else 0.0
+    return Reading(question, ranked, p, fitted.threshold, x)
