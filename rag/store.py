@@ -126,7 +126,7 @@ class Store:
             self.settings.collection, embedding_function=function, metadata={"hnsw:space": "cosine"})
         self.documents = self.client.get_or_create_collection(
             f"{self.settings.collection}_{DOCS}", embedding_function=function)
-        self.batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        self.batch = max(1, min(self.client.get_max_batch_size(), self.settings.upsert_batch))
         self._write_lock = threading.Lock()
         self.generation = 0  # bumped on every change made through this object
 

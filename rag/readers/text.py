@@ -29,6 +29,7 @@ JAPANESE = ("cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", 
 RARE = {"cp037", "cp273", "cp424", "cp437", "cp500", "cp720", "cp737", "cp775", "cp850", "cp852", "cp855", "cp856",
         "cp857", "cp858", "cp860", "cp861", "cp862", "cp863", "cp864", "cp865", "cp866", "cp869", "cp875", "cp1006",
         "cp1026", "cp1125", "cp1140", "hp_roman8"}
+WESTERN = {"cp1252", "latin_1", "iso8859_1", "iso8859_15"}
 # Below this many non-ASCII bytes, a tie between readings in different scripts is refused, not guessed.
 SHORT_NON_ASCII = 64
 # Punctuation cp1252 has in 0x80-0xBF that may sit inside a word (minister’s, 2017–2021, Jean·Luc).
@@ -72,13 +73,16 @@ def detect(data: bytes) -> str | None:
 
     western = cp1252(data)
     matches = [m for m in from_bytes(data) if plausible_for(m.encoding, str(m))]
+    if western is None:  # not Western European text, whatever the detector's language model thinks
+        matches = [m for m in matches if m.encoding not in WESTERN]
     if not matches:
         return western  # nothing else reads it; cp1252 only if it reads as Western European text
     least = min(m.chaos for m in matches)
     tied = [m for m in matches if m.chaos <= least + 0.05]
-    best = next((m for m in tied if m.encoding not in RARE and not m.encoding.startswith("mac_")), tied[0])
+    common = [m for m in tied if m.encoding not in RARE and not m.encoding.startswith("mac_")] or tied
+    best = common[0]
     best_text = str(best)
-    readings = {str(m): m.encoding for m in tied}
+    readings = {str(m): m.encoding for m in common}
     if western is not None and (latin_script(best_text) or any(latin_script(t) for t in readings)):
         # Only the Latin code page is in doubt: prefer Western European unless the detector is clearly surer
         # of its language in another one (Turkish in cp1254, for instance).
