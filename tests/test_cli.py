@@ -118,7 +118,7 @@ def test_cli_reads_beside_the_app_and_never_sees_an_upload_half_done(corpus_stor
         assert refused.returncode == 2 and "in use by pid" in refused.stderr and "app.py" in refused.stderr
 
         report = tmp_path / "lantern-bridge-programme.md"
-        lantern_report(report, 320)
+        lantern_report(report, 700)
         upload = Client(url, verbose=False).submit([handle_file(str(report))], api_name="/upload")
         seen = []  # (upload still running when both calls returned, answer, listing)
         while not upload.done():
@@ -130,7 +130,7 @@ def test_cli_reads_beside_the_app_and_never_sees_an_upload_half_done(corpus_stor
         _, result, _ = upload.result()
         assert [r["status"] for r in result] == ["added"], result
         new_id, total = result[0]["doc_id"], result[0]["paragraphs"]
-        assert total >= 320
+        assert total >= 700
 
         assert any(running for running, _, _ in seen), "the upload ended before the CLI could read beside it"
         for running, answer, listing in seen:
