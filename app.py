@@ -172,7 +172,9 @@ class WebApp:
                doc_ids: list[str] | None = None) -> dict:
         """One question -> the answer as `python -m rag ask --json` prints it. No conversation state: a follow-up
         passes the earlier [question, answer] pairs as history; doc_ids limits the search to those documents."""
-        pairs = [(str(h[0]), str(h[1])) for h in (history or []) if isinstance(h, (list, tuple)) and len(h) == 2]
+        limit = self.settings.max_question_chars
+        pairs = [(str(h[0])[:limit], str(h[1])[:20 * limit]) for h in (history or [])
+                 if isinstance(h, (list, tuple)) and len(h) == 2]
         try:
             answer = self.assistant.ask(question or "", pairs[-6:], list(doc_ids) if doc_ids else None)
         except Exception:  # noqa: BLE001

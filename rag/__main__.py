@@ -64,6 +64,14 @@ class RunningApp:
         return self.call("/documents")
 
 
+def not_serving(busy: StoreBusy) -> StoreBusy:
+    """The store is held by a process that serves no API: ingest.py, or an app still starting up."""
+    if "app.py" in busy.holder:
+        return StoreBusy(f"{busy} The app is still starting up (it writes its address into the lock once it "
+                         "serves): try again when it says 'Serving on ...'.", busy.holder, busy.url)
+    return busy
+
+
 class AppUnreachable(RuntimeError):
     def __init__(self, url: str, exc: Exception):
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
@@ -85,7 +93,7 @@ def cmd_ask(args) -> int:
         ask = lambda q, h, d: assistant.ask(q, h, d).to_json()  # noqa: E731
     except StoreBusy as busy:
         if not busy.url:
-            raise
+            raise not_serving(busy) from None
         ask = RunningApp(busy).ask
     doc_ids = args.doc or None
     history: list[tuple[str, str]] = []
@@ -119,7 +127,7 @@ def cmd_docs(args) -> int:
             rows = [document_row(doc) for doc in store.list_documents()]
     except StoreBusy as busy:
         if not busy.url:
-            raise
+            raise not_serving(busy) from None
         rows = RunningApp(busy).documents()
     for row in rows:
         if args.json:

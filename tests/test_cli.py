@@ -74,6 +74,20 @@ def test_encoded_files_are_cited_intact_and_the_terminal_stays_quiet(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- beside the app
+def test_reading_beside_a_writer_that_serves_nothing_is_refused_clearly(tmp_path):
+    """ingest.py (or an app still starting) holds the store and has no API to ask: the CLI says who holds it."""
+    import os
+
+    from conftest import settings_for
+    from rag.store import Store
+
+    store = tmp_path / "store"
+    with Store(settings_for(store), write=True):
+        docs = run_cli(["-m", "rag", "docs", "--json", "--store", str(store)], timeout=120)
+    assert docs.returncode == 2 and docs.stdout == ""
+    assert f"cannot read the store {store}: it is in use by pid {os.getpid()}" in docs.stderr
+
+
 LANTERNS = "How many glass lanterns will the Lantern Bridge Authority install?"
 
 
