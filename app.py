@@ -4,7 +4,8 @@
 
 UI wiring lives here; the HTML is rendered by rag/ui.py; answers come from rag.chain.Assistant; the library is
 rag.store.Store (this process is the store's one writer) and rag.ingest. Named API endpoints (gradio_client):
-/ask, /new_conversation, /upload, /delete, /briefing, /recommendations.
+/ask, /new_conversation, /upload, /delete, /briefing, /recommendations; and, without conversation state, what the
+CLI asks while this app holds the store: /answer (one question -> the answer's JSON) and /documents (the library).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import gradio as gr  # noqa: E402
 from rag import ui  # noqa: E402
 from rag.ingest import FAILED, FileReport, format_reports, ingest_file, ingest_paths  # noqa: E402
 from rag.model import Answer  # noqa: E402
-from rag.store import Store, StoreBusy  # noqa: E402
+from rag.store import Store, StoreBusy, document_row  # noqa: E402
 
 EXAMPLES = [
     "What is recommended regarding the Great Firewall?",
@@ -165,6 +166,25 @@ class WebApp:
         turn = len(answers) - 1
         return (self.messages(answers), "", ui.render_sources(answer, turn), ui.render_positions(answer, turn),
                 answers, answer.to_json(), ui.viewer_placeholder())
+
+    # ------------------------------------------------------------------ read API (python -m rag, while this app holds the store)
+    def answer(self, question: str, history: list[list[str]] | None = None,
+               doc_ids: list[str] | None = None) -> dict:
+        """One question -> the answer as `python -m rag ask --json` prints it. No conversation state: a follow-up
+        passes the earlier [question, answer] pairs as history; doc_ids limits the search to those documents."""
+        limit = self.settings.max_question_chars
+        pairs = [(str(h[0])[:limit], str(h[1])[:20 * limit]) for h in (history or [])
+                 if isinstance(h, (list, tuple)) and len(h) == 2]
+        try:
+            answer = self.assistant.ask(question or "", pairs[-6:], list(doc_ids) if doc_ids else None)
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+            raise gr.Error("Something went wrong while answering. Please try again, or rephrase the question.")
+        return answer.to_json()
+
+    def documents(self) -> list[dict]:
+        """The indexed documents, as `python -m rag docs --json` lists them (complete documents only)."""
+        return [document_row(d) for d in self.store.list_documents()]
 
     @staticmethod
     def messages(answers: list[Answer]) -> list[dict]:
@@ -476,6 +496,10 @@ def build(app: WebApp) -> gr.Blocks:
             lambda: (gr.update(visible=True), gr.update(visible=True)), None, [downloads, preview_box],
             api_visibility="private", queue=False)
 
+        # what the CLI asks while this app holds the store (rag/__main__.py): reads only, never queued behind an upload
+        gr.api(app.answer, api_name="answer", concurrency_id="ask")
+        gr.api(app.documents, api_name="documents", concurrency_id="documents")
+
         demo.load(app.library, [scope], library_outputs, api_visibility="private").then(
             app.recommendations, [rec_query, rec_doc], rec_outputs, api_visibility="private")
     return demo
@@ -508,6 +532,22 @@ def fill_if_empty(store: Store, settings: Settings) -> None:
     reports = ingest_paths(store, [settings.corpus], on_file=on_file)
     print(format_reports(reports), flush=True)
     print(f"Library ready in {time.perf_counter() - t0:.0f} s.", flush=True)
+
+
+def local_address(url: str) -> str:
+    """The address a process on this machine reaches the app at (an app listening on all interfaces is reached
+    on the loopback)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    if host in ("0.0.0.0", "localhost"):
+        host = "127.0.0.1"
+    elif host in ("::", "::1"):
+        host = "[::1]"
+    elif ":" in host:
+        host = f"[{host}]"
+    return urlunsplit((parts.scheme, f"{host}:{parts.port}" if parts.port else host, "", "", ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -545,7 +585,10 @@ def main(argv: list[str] | None = None) -> int:
         demo.launch(server_name=settings.host, server_port=settings.port, share=False, show_error=False,
                     max_file_size=f"{settings.max_upload_mb:g}mb", enable_monitoring=False,
                     root_path=args.root_path or None, auth=auth, css=CSS, footer_links=["api"],
-                    allowed_paths=[], ssr_mode=False, mcp_server=False)
+                    allowed_paths=[], ssr_mode=False, mcp_server=False, prevent_thread_lock=True)
+        if store.lock is not None and demo.local_url:
+            store.lock.announce(local_address(demo.local_url))  # python -m rag asks here while this app holds the store
+        demo.block_thread()
     finally:
         store.close()
     return 0

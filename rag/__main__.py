@@ -1,12 +1,18 @@
-"""python -m rag ask | eval | docs   (thin: parses arguments, calls the pipeline)."""
+"""python -m rag ask | eval | docs   (thin: parses arguments, calls the pipeline).
+
+`ask` and `docs` also work while app.py serves the same embedded store: the app holds the store's one writer lock
+(Chroma's embedded client must not be opened by a second process), so they ask the running app through its API
+(/answer, /documents; the address is in the store's lock file) and print exactly what they would have printed.
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from rag.config import get_settings
-from rag.store import Store, StoreBusy
+from rag.store import Store, StoreBusy, document_row
 
 
 def open_assistant(args):
@@ -25,6 +31,55 @@ def open_assistant(args):
     return Assistant(settings, store), True
 
 
+class RunningApp:
+    """The app that holds the store, asked through its API (gradio_client). Same answers, same JSON: the app
+    runs the same pipeline on the same store, and lists or searches complete documents only (a document's
+    record is written after all its paragraphs), so an upload in progress is never seen half-done."""
+
+    def __init__(self, busy: StoreBusy):
+        from gradio_client import Client
+
+        self.url = busy.url
+        auth = None
+        if os.environ.get("RAG_AUTH"):
+            user, _, password = os.environ["RAG_AUTH"].partition(":")
+            auth = (user, password)
+        print(f"note: the store is held by {busy.holder}: asking that app at {self.url}",
+              file=sys.stderr, flush=True)
+        try:
+            self.client = Client(self.url, auth=auth, verbose=False, download_files=False, analytics_enabled=False)
+        except Exception as exc:  # noqa: BLE001 - connection refused, login refused, not a Gradio app ...
+            raise AppUnreachable(self.url, exc) from None
+
+    def call(self, api_name: str, *args):
+        try:
+            return self.client.predict(*args, api_name=api_name)
+        except Exception as exc:  # noqa: BLE001
+            raise AppUnreachable(self.url, exc) from None
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None, doc_ids: list[str] | None) -> dict:
+        return self.call("/answer", question, [list(h) for h in history or []], doc_ids or [])
+
+    def documents(self) -> list[dict]:
+        return self.call("/documents")
+
+
+def not_serving(busy: StoreBusy) -> StoreBusy:
+    """The store is held by a process that serves no API: ingest.py, or an app still starting up."""
+    if "app.py" in busy.holder:
+        return StoreBusy(f"{busy} The app is still starting up (it writes its address into the lock once it "
+                         "serves): try again when it says 'Serving on ...'.", busy.holder, busy.url)
+    return busy
+
+
+class AppUnreachable(RuntimeError):
+    def __init__(self, url: str, exc: Exception):
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        login = " If the app asks for a login, set RAG_AUTH=user:password as for the app." \
+            if "auth" in detail.lower() or "login" in detail.lower() or "401" in detail else ""
+        super().__init__(f"the app holding the store did not answer at {url} ({detail}).{login}")
+
+
 def cmd_ask(args) -> int:
     questions = [args.question] if args.question else []
     if args.file:
@@ -33,40 +88,52 @@ def cmd_ask(args) -> int:
     if not questions:
         print("error: give a QUESTION or --file QUESTIONS.txt", file=sys.stderr)
         return 2
-    assistant, _ = open_assistant(args)
+    try:
+        assistant, _ = open_assistant(args)
+        ask = lambda q, h, d: assistant.ask(q, h, d).to_json()  # noqa: E731
+    except StoreBusy as busy:
+        if not busy.url:
+            raise not_serving(busy) from None
+        ask = RunningApp(busy).ask
     doc_ids = args.doc or None
     history: list[tuple[str, str]] = []
     for question in questions:
-        answer = assistant.ask(question, history if args.follow_up else None, doc_ids)
-        history.append((question, answer.answer))
+        answer = ask(question, history if args.follow_up else None, doc_ids)
+        history.append((question, answer["answer"]))
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(answer, ensure_ascii=False), flush=True)
         else:
             print(format_answer(answer), flush=True)
     return 0
 
 
-def format_answer(answer) -> str:
-    lines = [f"Q: {answer.question}", "", answer.answer, ""]
-    for c in answer.citations:
-        where = f"¶{c.label}" + (f", p. {c.page}" if c.page else "") + (f", {c.section}" if c.section else "")
-        lines.append(f"  [{c.n}] {c.title} ({where})")
-        if c.quote:
-            lines.append(f"      “{c.quote}”")
-    lines.append(f"  ({answer.timings_ms.get('total', 0):.0f} ms)")
+def format_answer(answer: dict) -> str:
+    """An answer's JSON (Answer.to_json()) as text for a terminal."""
+    lines = [f"Q: {answer['question']}", "", answer["answer"], ""]
+    for c in answer["citations"]:
+        where = f"¶{c['label']}" + (f", p. {c['page']}" if c.get("page") else "") + \
+            (f", {c['section']}" if c.get("section") else "")
+        lines.append(f"  [{c['n']}] {c['title']} ({where})")
+        if c.get("quote"):
+            lines.append(f"      “{c['quote']}”")
+    lines.append(f"  ({(answer.get('timings_ms') or {}).get('total', 0):.0f} ms)")
     return "\n".join(lines) + "\n"
 
 
 def cmd_docs(args) -> int:
     settings = get_settings().with_store(args.store)
-    with Store(settings) as store:
-        for doc in store.list_documents():
-            row = {"doc": doc.doc_id, "title": doc.title, "paragraphs": doc.paragraphs, "sha256": doc.sha256,
-                   "sources": doc.sources, "format": doc.format, "date": doc.date, "added": doc.added}
-            if args.json:
-                print(json.dumps(row, ensure_ascii=False))
-            else:
-                print(f"{doc.doc_id}  {doc.paragraphs:5d} ¶  {doc.title}  ({', '.join(doc.sources)})")
+    try:
+        with Store(settings) as store:
+            rows = [document_row(doc) for doc in store.list_documents()]
+    except StoreBusy as busy:
+        if not busy.url:
+            raise not_serving(busy) from None
+        rows = RunningApp(busy).documents()
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{row['doc']}  {row['paragraphs']:5d} ¶  {row['title']}  ({', '.join(row['sources'])})")
     return 0
 
 
@@ -76,7 +143,13 @@ def cmd_eval(args) -> int:
     from rag.evaluate import evaluate, format_report, known_sets, set_from_folder
 
     if (args.questions or args.store) and not args.set:
-        assistant, has_documents = open_assistant(args)
+        try:
+            assistant, has_documents = open_assistant(args)
+        except StoreBusy as busy:
+            if busy.url:  # ask and docs can go through the app; scoring needs the retriever itself
+                raise StoreBusy(f"{busy} (ask and docs work beside the running app; eval needs the store itself)",
+                                busy.holder, busy.url) from None
+            raise
         if not has_documents:
             return 1  # scores on an empty store would only mislead
         report = evaluate(assistant, args.questions)
@@ -162,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except StoreBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except AppUnreachable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

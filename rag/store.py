@@ -6,7 +6,11 @@
   record exists is complete; paragraphs without a record are leftovers of an interrupted ingest and are swept.
 
 One writer per embedded store: `Store(..., write=True)` takes an exclusive lock on store/.lock (readers take a
-shared one), and a second process is refused with a message naming the holder.
+shared one), and a second process is refused with a message naming the holder. Chroma's embedded client is safe
+across threads, not across processes, so nothing else opens the store while a writer holds it. A running app
+writes the address it serves on into the lock (`StoreLock.announce`): `StoreBusy.url` then tells a reader
+(python -m rag ask / docs) where to ask the app instead, which reads the store in-process and only ever
+sees complete documents.
 """
 from __future__ import annotations
 
@@ -26,7 +30,12 @@ DOCS = "documents"
 
 
 class StoreBusy(RuntimeError):
-    pass
+    """The store is held by another process. `url`: where that process (the app) serves, if it said so."""
+
+    def __init__(self, message: str, holder: str = "", url: str | None = None):
+        super().__init__(message)
+        self.holder = holder
+        self.url = url
 
 
 class StoreLock:
@@ -41,28 +50,51 @@ class StoreLock:
             fcntl.flock(self.fd, (fcntl.LOCK_EX if write else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = self.holder() or "another process"
+            url = self.served_at()
             os.close(self.fd)
             want = "write to" if write else "read"
             raise StoreBusy(
                 f"cannot {want} the store {folder}: it is in use by {holder}. "
                 "Stop that process first, or upload the files through the running app, "
-                "or use a Chroma server (RAG_CHROMA_URL) so several processes can share one store."
+                "or use a Chroma server (RAG_CHROMA_URL) so several processes can share one store.",
+                holder=holder, url=url,
             ) from None
+        self.record = ""
         if write:
-            os.ftruncate(self.fd, 0)
-            os.write(self.fd, f"pid {os.getpid()} ({' '.join(Path(a).name for a in sys.argv[:2])}) "
-                              f"since {time.strftime('%H:%M:%S')}".encode())
+            self.record = (f"pid {os.getpid()} ({' '.join(Path(a).name for a in sys.argv[:2])}) "
+                           f"since {time.strftime('%H:%M:%S')}")
+            self._write(self.record)
+
+    def _write(self, text: str) -> None:
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, text.encode(), 0)
+
+    def announce(self, url: str) -> None:
+        """The writer serves the store at `url` (the app): readers blocked by the lock ask it there."""
+        if self.fd is not None and self.write:
+            self._write(f"{self.record}\nurl {url}")
+
+    def _lines(self) -> list[str]:
+        try:
+            return self.path.read_text().splitlines()
+        except OSError:
+            return []
 
     def holder(self) -> str:
-        try:
-            return self.path.read_text().strip()
-        except OSError:
-            return ""
+        lines = self._lines()
+        return lines[0].strip() if lines else ""
+
+    def served_at(self) -> str | None:
+        for line in self._lines()[1:]:
+            key, _, value = line.partition(" ")
+            if key == "url" and value.strip().startswith(("http://", "https://")):
+                return value.strip()
+        return None
 
     def release(self) -> None:
         if self.fd is not None:
             if self.write:
-                os.ftruncate(self.fd, 0)
+                os.ftruncate(self.fd, 0)  # before unlocking: no next holder ever reads this one's address
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
@@ -94,7 +126,7 @@ class Store:
             self.settings.collection, embedding_function=function, metadata={"hnsw:space": "cosine"})
         self.documents = self.client.get_or_create_collection(
             f"{self.settings.collection}_{DOCS}", embedding_function=function)
-        self.batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        self.batch = max(1, min(self.client.get_max_batch_size(), self.settings.upsert_batch))
         self._write_lock = threading.Lock()
         self.generation = 0  # bumped on every change made through this object
 
@@ -220,6 +252,12 @@ class Store:
             if pid not in hits:
                 hits[pid] = (Paragraph.from_metadata(pid, text, meta), 1.0 - float(dist))
         return list(hits.values())
+
+
+def document_row(doc: Document) -> dict:
+    """A document as `python -m rag docs --json` lists it (one JSON object a line; the app's /documents too)."""
+    return {"doc": doc.doc_id, "title": doc.title, "paragraphs": doc.paragraphs, "sha256": doc.sha256,
+            "sources": doc.sources, "format": doc.format, "date": doc.date, "added": doc.added}
 
 
 def embed_text(p: Paragraph) -> str:

@@ -182,3 +182,24 @@ def test_citable_paragraphs_exclude_headings_and_footnotes(corpus_store):
     assert HEADING not in kinds and FOOTNOTE not in kinds
     evidence = retriever.retrieve("Apple iCloud data handed over to the authorities")
     assert evidence and all(e.paragraph.kind not in (HEADING, FOOTNOTE) for e in evidence)
+
+
+def test_a_reader_shut_out_by_the_app_learns_where_it_serves(tmp_path):
+    """The app announces its address in the lock: `python -m rag ask/docs` ask it there (tests/test_cli.py)."""
+    folder = tmp_path / "store"
+    writer = Store(settings_for(folder), write=True)
+    try:
+        with pytest.raises(StoreBusy) as before:
+            Store(settings_for(folder))
+        assert before.value.url is None and f"pid {os.getpid()}" in before.value.holder  # not serving (yet)
+        writer.lock.announce("http://127.0.0.1:7999")
+        with pytest.raises(StoreBusy) as busy:
+            Store(settings_for(folder))
+        assert busy.value.url == "http://127.0.0.1:7999"
+        assert "\n" not in busy.value.holder and "7999" not in str(busy.value)  # the message reads as before
+        assert f"in use by pid {os.getpid()}" in str(busy.value)
+    finally:
+        writer.close()
+    assert (folder / ".lock").read_text() == ""  # gone with its holder: nobody is sent to a closed app
+    with Store(settings_for(folder)) as reader:  # free again: the reader opens the store itself
+        assert reader.list_documents() == []
