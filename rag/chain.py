@@ -10,7 +10,6 @@ the extractive answer is always composed too, as the fallback.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from rag.cite import finalize
 from rag.model import Draft, Evidence
 from rag.compose.extractive import compose as compose_extractive
 from rag.config import Settings, get_settings
-from rag.disagree import find_positions, lean_of
+from rag.disagree import find_positions
 from rag.model import Answer, Position
 from rag.question import read
 from rag.reading import Reading, load_fitted, read_evidence
@@ -57,8 +56,6 @@ class Assistant:
         self.settings = settings or get_settings()
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
-        self._leans: tuple = (None, {})  # (the lexicon they were computed from, {(doc_id, section): lean})
-        self._leans_lock = threading.Lock()
         self._sentence_vectors: dict = {}
         self._llm = None
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
@@ -161,7 +158,7 @@ class Assistant:
         fitted = load_fitted()
         turn.reading = reading = read_evidence(read(turn.query), turn.evidence, lexicon.idf, known, similar, fitted)
         if reading.found:
-            turn.disagreement, turn.positions, _ = find_positions(turn.query, turn.evidence, self.holder_lean)
+            turn.disagreement, turn.positions, _ = find_positions(reading, fitted.answer_bearing)
         if turn.disagreement:
             turn.draft = both_sides(turn.positions)
         else:
@@ -202,26 +199,15 @@ class Assistant:
         query = np.asarray(self.store.embeddings.embed_query(question), dtype="float32")
         return [float(self._sentence_vectors[t] @ query) for t in texts]
 
-    def holder_lean(self, e: Evidence) -> float:
-        """How the whole text of e's holder (document, or article within it) leans: favourable > 0 > critical.
-        Computed for every holder at once whenever the store has changed (like the lexical index; ~1.5 s for
-        20,000 paragraphs), so a question never waits for it."""
-        lexicon = self.retriever.lexicon()
-        with self._leans_lock:
-            built_from, leans = self._leans
-            if built_from is not lexicon:
-                texts: dict[tuple, list[str]] = {}
-                for p in lexicon.paragraphs:
-                    texts.setdefault((p.doc_id, p.section), []).append(p.text)
-                leans = {key: lean_of(" ".join(parts)) for key, parts in texts.items()}
-                self._leans = (lexicon, leans)
-        return leans.get((e.paragraph.doc_id, e.paragraph.section), 0.0)
-
 
 def both_sides(positions: list[Position]) -> Draft:
     """The answer when sources disagree: say so first, then each position with its own citations."""
     quotes: dict[int, str] = {}
-    parts = ["**The sources disagree on this.**"]
+    values = [p.value for p in positions if p.value]
+    if len(values) == len(positions):
+        parts = ["**The sources give different answers: " + " / ".join(f"“{v}”" for v in values) + ".**"]
+    else:
+        parts = ["**The sources disagree on this.**"]
     for pos in positions:
         when = f" ({pos.date})" if pos.date else ""
         parts.append(f"**{pos.holder}**{when}: {pos.summary}")

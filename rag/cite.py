@@ -4,7 +4,7 @@ is backed by the paragraph it cites; `check_model_answer` applies it, sentence b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.model import Draft, Evidence
 from rag.model import Citation, Position
@@ -49,7 +49,7 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
         summary = MARKER.sub(lambda m: "".join(f"[{order[int(n)]}]" for n in dict.fromkeys(m.group(1).split(","))
                                                if int(n) in order), pos.summary)
         summary = re.sub(r" {2,}", " ", summary).strip()
-        renumbered.append(Position(pos.holder, summary, cites, pos.date, pos.stance))
+        renumbered.append(replace(pos, summary=summary, citations=cites))
     return text, citations, renumbered, notes
 
 

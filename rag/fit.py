@@ -258,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
     fp = p_answerable(fit_items)
     threshold = float(np.quantile(fp[fy], TARGET_OVER_REFUSAL))
+    # weak evidence: an answer no more likely to be answerable than a typical unanswerable question
+    weak = float(np.median(fp[~fy])) if (~fy).any() else threshold
     # answer-bearing: best F1 of "probability >= a" for "this candidate is the answer sentence"
     probs = np.concatenate([[c.prob for c in it["cands"]] for it in fit_items if it["answerable"]])
     golds = np.concatenate([it["y"] for it in fit_items if it["answerable"]])
@@ -292,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         "answerable": answerable.to_json(QUESTION_FEATURES),
         "threshold": round(threshold, 4),
         "answer_bearing": round(best_a, 4),
+        "weak": round(weak, 4),
         "coverage": 0.9,
         "scores": report,
     }
@@ -307,7 +310,7 @@ def print_report(out: dict) -> None:
     print("|" + "---|" * (len(cols) + 1))
     for part, r in out["scores"].items():
         print(f"| {part} | " + " | ".join(str(r[c]) for c in cols) + " |")
-    print(f"threshold (P(answerable) below which it refuses): {out['threshold']}; "
-          f"answer-bearing probability: {out['answer_bearing']}")
+    print(f"threshold (P(answerable) below which it refuses): {out['threshold']}; weak evidence below: "
+          f"{out['weak']}; answer-bearing probability: {out['answer_bearing']}")
     for model in ("ranker", "answerable"):
         print(f"{model}: " + ", ".join(f"{f}={w:+.2f}" for f, w in zip(out[model]["features"], out[model]["weights"])))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 
 # Paragraph kinds
 PARAGRAPH, RECOMMENDATION, HEADING, FOOTNOTE = "paragraph", "recommendation", "heading", "footnote"
@@ -110,13 +111,27 @@ class Citation:
     paragraph_id: str = ""
 
 
+class Stance(str, Enum):
+    """How a position leans on what the question asks about (the app colours positions by it)."""
+
+    NONE = ""
+    FAVOURABLE = "favourable"
+    CRITICAL = "critical"
+    DISPUTING = "disputing"  # rejects or denies what another source asserts
+
+    @property
+    def sign(self) -> int:
+        return {"favourable": 1, "critical": -1}.get(self.value, 0)
+
+
 @dataclass
 class Position:
     holder: str
     summary: str
     citations: list[int]
     date: str | None = None
-    stance: str = ""  # e.g. "critical" | "supportive": how this holder leans on the question
+    stance: str = ""  # a Stance value: how this holder leans on the question
+    value: str | None = None  # for a factual conflict: the value this holder gives (a date, a figure, a name)
 
 
 @dataclass

