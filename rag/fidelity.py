@@ -33,6 +33,7 @@ class Check:
     duplicates: list[int] = field(default_factory=list)
     items: dict[str, list[int]] = field(default_factory=dict)  # parent number -> item numbers, in order
     replies: int = 0  # paragraphs labelled by an item reference
+    listed: int = 0  # list items ("9(3)", "(a)")
     notes: list[str] = field(default_factory=list)
     markers: int = 0
     uncited: list[str] = field(default_factory=list)  # notes no marker cites
@@ -63,14 +64,17 @@ def check(name: str, blocks: list[Block], built: Built) -> Check:
     out = Check(name, symbol=built.symbol, title=built.title, issued=built.issued)
     paragraphs = built.paragraphs
     body = [p for p in paragraphs if p.kind not in (HEADING, FOOTNOTE)]
+    own = set(built.numbers)  # labels that are the report's own numbers (not positions)
     for p in body:
         dotted = DOTTED.match(p.label)
-        if p.label.isdigit():
+        if p.label.isdigit() and p.label in own:
             out.numbered.append(int(p.label))
         elif dotted and p.context is not None:
             out.items.setdefault(dotted.group(1), []).append(int(dotted.group(2)))
         elif re.match(r"^\d{1,3}\.\d{1,3}", p.label):
             out.replies += 1
+        elif p.context is not None:
+            out.listed += 1
         else:
             out.unnumbered += 1
     out.gaps = _gaps(out.numbered)
@@ -132,7 +136,8 @@ def report(c: Check) -> str:
                  f"; duplicates: {', '.join(map(str, c.duplicates)) or 'none'}")
     items = "; ".join(f"{k}.{_ranges(v)} ({len(v)}{', gaps ' + ','.join(map(str, _gaps(v))) if _gaps(v) else ''})"
                       for k, v in c.items.items()) or "none"
-    lines.append(f"  items:          {items}{f'; {c.replies} replies under item numbers' if c.replies else ''}")
+    lines.append(f"  items:          {items}{f'; {c.replies} replies under item numbers' if c.replies else ''}"
+                 f"{f'; {c.listed} list items' if c.listed else ''}")
     numeric = [int(n) for n in c.notes if n.isdigit()]
     other = [n for n in c.notes if not n.isdigit()]
     lines.append(f"  notes:          {len(c.notes)} ({_ranges(numeric)}{', ' + ' '.join(other) if other else ''}"
@@ -150,9 +155,9 @@ def report(c: Check) -> str:
 
 def table(checks: list[Check]) -> str:
     """One row per document: the numbers a reader checks first."""
-    rows = [("document", "body ¶", "range", "gaps/dups", "items", "notes", "layout", "figures", "altered")]
+    rows = [("document", "body ¶", "numbered", "gaps/dups", "items", "notes", "layout", "figures", "altered")]
     for c in checks:
-        rows.append((c.name[-44:], str(len(c.numbered) + c.unnumbered), _ranges(c.numbered),
+        rows.append((c.name[-48:], str(len(c.numbered) + c.unnumbered), _ranges(c.numbered),
                      f"{len(c.gaps)}/{len(c.duplicates)}", str(sum(len(v) for v in c.items.values()) + c.replies),
                      str(len(c.notes)), str(sum(c.layout.values())), str(c.figures),
                      str(len(c.missing) + len(c.added))))

@@ -89,7 +89,8 @@ def find_pdf_notes(pages: list[list], body_size: float) -> None:
 
 # ---------------------------------------------------------------------------------------------- markers
 
-GLUED = re.compile(r"(?<=[^\s\d])(\d{1,3})(?!\d)(?=[\s.,;:)\]’”\"']|$)")
+# digits glued to a word or to closing punctuation ("work.1", "Apple5", "recommendations,7", "13.3%.12")
+GLUED = re.compile(r"(?<=[A-Za-z\u00C0-\u024F.,;:’”)\]\"'%!?])(\d{1,3})(?!\d)(?=[\s.,;:)\]’”\"']|$)")
 
 
 def take_markers(lines: list, notes: dict[str, list], raised: bool) -> list[Marker]:
