@@ -8,7 +8,9 @@ cuts the page into bands, and each band is read left column then right column.
 Each line also comes with where it sits and how it is set (Block.lines: position, font size, bold, italic, and the
 spans set as superscripts). That is what later tells a running head from text (rag.layout), a footnote from the body
 and a note marker from a figure (rag.notes): "18.5" set in body type is a figure; a small raised "5" after "18." is
-a marker. The plain text is pypdf's own, character for character: the layout is laid over it, never rebuilt from it.
+a marker. The plain text is pypdf's own, character for character (the layout is laid over it, never rebuilt from
+it), but for one thing: a note marker drawn as a text object of its own, which pypdf puts on a line of its own, is
+put back on the line it is raised above.
 """
 from __future__ import annotations
 
@@ -157,7 +159,48 @@ def _plain_lines(plain: str, pieces: list[Fragment]) -> list[PageLine] | None:
             if part:
                 rows[-1].append(Fragment(part, piece.x0, piece.x1, piece.y, piece.size, piece.bold, piece.italic,
                                          piece.upright))
-    return [_page_line(row) for row in rows]
+    return _rejoin_superscripts([_page_line(row) for row in rows])
+
+
+def _rejoin_superscripts(lines: list[PageLine]) -> list[PageLine]:
+    """A note marker drawn as a text object of its own comes out of pypdf as a line of its own. Put it back on its
+    line: a line holding only a small number (or '*'), raised a little above the line just before it and starting
+    where that one ends (a marker after a word), or just before the line after it (a note's own number)."""
+    out: list[PageLine] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        core = line.text.strip()
+        if core and MARK.fullmatch(core) and not line.marks:
+            before, after = (out[-1] if out else None), (lines[i + 1] if i + 1 < len(lines) else None)
+            if _raised_next_to(line, before, after_end=True):
+                start = len(before.text) + (line.text.index(core) if line.text.startswith(" ") else 0)
+                out[-1] = PageLine(before.text + line.text, before.x, before.y, before.size, before.bold,
+                                   before.italic, before.marks + [(start, start + len(core))],
+                                   max(before.right, line.right))
+                i += 1
+                continue
+            if _raised_next_to(line, after, after_end=False):
+                gap = " " if not after.text.startswith(" ") else ""
+                shift = len(core) + len(gap)
+                out.append(PageLine(core + gap + after.text, line.x, after.y, after.size, after.bold, after.italic,
+                                    [(0, len(core))] + [(a + shift, b + shift) for a, b in after.marks],
+                                    after.right))
+                i += 2
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _raised_next_to(mark: PageLine, line: PageLine | None, after_end: bool) -> bool:
+    if line is None or not line.text.strip() or not line.size or mark.size > 0.85 * line.size:
+        return False
+    if not 0 < mark.y - line.y <= 0.6 * line.size:
+        return False
+    if after_end:  # widths are estimates where a font carries none: near the end, not at a point
+        return line.x + 0.6 * (line.right - line.x) <= mark.x <= line.right + 2 * line.size
+    return 0 <= line.x - mark.right <= 1.5 * line.size
 
 
 # ---------------------------------------------------------------------------------------------------- fonts
