@@ -140,7 +140,8 @@ def report(c: Check) -> str:
                  f"{f'; {c.listed} list items' if c.listed else ''}")
     numeric = [int(n) for n in c.notes if n.isdigit()]
     other = [n for n in c.notes if not n.isdigit()]
-    lines.append(f"  notes:          {len(c.notes)} ({_ranges(numeric)}{', ' + ' '.join(other) if other else ''}"
+    shown = ", ".join(([_ranges(numeric)] if numeric else []) + other) or "none"
+    lines.append(f"  notes:          {len(c.notes)} ({shown}"
                  f"{', gaps ' + ','.join(map(str, _gaps(numeric))) if _gaps(numeric) else ''})"
                  f"; markers taken out: {c.markers}; notes no marker cites: {', '.join(c.uncited) or 'none'}")
     layout = ", ".join(f"{k} {v}" for k, v in sorted(c.layout.items())) or "none"
