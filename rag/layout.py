@@ -2,8 +2,9 @@
 
 Everything here is decided by where a line sits and how often it comes back, never by what it says:
 
-- a running head or foot is a line at the top or bottom edge of a page that comes back, digits aside, at the same
-  height on many pages ("A/HRC/43/15", "GE.20-02535 7", a page number);
+- a running head or foot is a line standing apart at the top or bottom edge of a page (a gap wider than the body's
+  line spacing between it and the text) that comes back, digits aside, at the same height on many pages
+  ("A/HRC/43/15", "GE.20-02535 7", a page number);
 - a first page set as a cover carries a masthead: the block at the very top of page 1 that holds the running head's
   text ("United Nations A/HRC/43/15", issuing body, distribution, date). It is the document's identity, kept as
   metadata (symbol, date), not as text. Such a cover also carries a reference at its foot (a job number, a bar
@@ -55,7 +56,7 @@ def mark_layout(pages: list[list], body_size: float, pitch: float) -> Layout:
     """Set `role` to LAYOUT on the running heads and feet, page numbers and cover masthead/foot of PDF pages, and
     to FRONT / TITLE on the cover's front matter and title. `pages`: per page, its Lines (with `geo`)."""
     found = Layout()
-    _running(pages, found)
+    _running(pages, found, pitch)
     if pages:
         _cover(pages[0], found, body_size, pitch, len(pages))
     for page in pages:
@@ -65,7 +66,19 @@ def mark_layout(pages: list[list], body_size: float, pitch: float) -> Layout:
     return found
 
 
-def _running(pages: list[list], found: Layout) -> None:
+def _edges(lines: list, pitch: float) -> list:
+    """The lines standing apart at a page's top and bottom edge: at most two on each, above (below) the first gap
+    wider than the body's line pitch allows. Text running to the edge of the page has no such gap."""
+    out = []
+    for run in (lines, lines[::-1]):
+        for i in range(min(2, len(run) - 1)):
+            if abs(run[i].geo.y - run[i + 1].geo.y) > 1.6 * pitch:
+                out.extend(run[:i + 1])
+                break
+    return out
+
+
+def _running(pages: list[list], found: Layout, pitch: float) -> None:
     """Lines at a page's top or bottom edge that recur, digits aside, at the same height on many pages."""
     if len(pages) < 2:
         return
@@ -75,7 +88,7 @@ def _running(pages: list[list], found: Layout) -> None:
     for n, page in enumerate(pages):
         lines = sorted((ln for ln in page if ln.geo is not None and inked(ln.text)), key=lambda ln: -ln.geo.y)
         middle.append((lines[0].geo.y + lines[-1].geo.y) / 2 if lines else 0.0)
-        for line in lines[:2] + lines[-2:]:
+        for line in _edges(lines, pitch):
             seen.setdefault(key(line.text), []).append((line.geo.y, n, line))
     counts: dict[str, int] = {}  # running text (page numbers aside) -> pages, heads (top half) before feet
     for k, hits in seen.items():

@@ -25,7 +25,8 @@ class PageLine:
     bold: bool = False
     italic: bool = False
     marks: list[tuple[int, int]] = field(default_factory=list)
-    right: float = 0.0  # right edge (estimated from the font's widths)
+    right: float = 0.0  # right edge, from the font's widths
+    measured: bool = True  # the fonts carry width tables (else `right` is a rough estimate)
 
     def __post_init__(self):
         self.marks = [tuple(m) for m in self.marks]

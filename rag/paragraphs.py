@@ -141,7 +141,7 @@ def raw_lines(blocks: list[Block]) -> list[Line]:
                 lead = len(raw) - len(raw.lstrip())
                 geo = PageLine(raw.strip(), geo.x, geo.y, geo.size, geo.bold, geo.italic,
                                [(a - lead, b - lead) for a, b in geo.marks if a >= lead and b - lead <= len(raw.strip())],
-                               geo.right)
+                               geo.right, geo.measured)
             lines.append(Line(raw.strip(), raw, page, page_start, blank, geo))
             if not blank:
                 first = False
@@ -187,6 +187,7 @@ class Page:
     body_size: float | None = None  # the size the body text is set in
     column: float | None = None  # where body lines start (points from the left)
     right: float | None = None  # where full body lines end
+    pitch: float | None = None  # the distance from one body line to the next
 
 
 class Builder:
@@ -263,8 +264,13 @@ class Builder:
 
     # -- the walk
     def feed(self, lines: list[Line]) -> list[Unit]:
+        above: Line | None = None  # the last line with text, for the vertical gap a PDF leaves between paragraphs
         for i, line in enumerate(lines):
             nxt = next((ln for ln in lines[i + 1:i + 3] if not ln.blank), None)
+            if not line.blank and line.geo is not None and line.role is None:  # body text, notes aside
+                if self.gap_before(above, line) and self.owner.get(id(above)) is self.body and self.body is not None:
+                    self.body.closed = True
+                above = line
             if line.page_start:
                 self.footnote_zone = False
                 if self.units:
@@ -286,6 +292,13 @@ class Builder:
                     self.owner[id(line)] = unit
                     unit.refs.extend(n for _, n in part.refs)
         return self.units
+
+    def gap_before(self, above: Line | None, line: Line) -> bool:
+        """A vertical gap wider than the body's line spacing: the space a page leaves between paragraphs."""
+        pitch = self.layout.pitch
+        if above is None or above.geo is None or pitch is None or above.page != line.page:
+            return False
+        return 1.35 * pitch < above.geo.y - line.geo.y < 6 * pitch
 
     def split_items(self, line: Line) -> list[Line]:
         """A line holding the start of the next recommendation item ("...(Chile); 121.8 Continue ...") is two
@@ -445,7 +458,7 @@ class Builder:
         if ends_sentence(t):
             follow = nxt.text if nxt is not None else ""
             first_word = follow.split()[0] if follow else ""
-            if self.layout.right is not None and line is not None and line.geo is not None:
+            if self.layout.right is not None and line is not None and line.geo is not None and line.geo.measured:
                 # the page says where a full line ends: a line ending well short of it ends its paragraph
                 size = line.geo.size or 10.0
                 if line.geo.right + (len(first_word) + 1) * 0.45 * size < self.layout.right:
@@ -635,11 +648,12 @@ def measure(lines: list[Line]) -> tuple[Page, float]:
     gaps = sorted(a.geo.y - b.geo.y for a, b in zip(body, body[1:])
                   if a.page == b.page and 0.8 * size < a.geo.y - b.geo.y < 2.0 * size)
     pitch = gaps[len(gaps) // 2] if gaps else 1.2 * size
-    rights = sorted(ln.geo.right for ln in body if ln.geo.right > 0)
-    right = rights[int(0.8 * (len(rights) - 1))] - size if rights else None  # most lines run full width
+    rights = sorted(ln.geo.right for ln in body if ln.geo.right > 0 and ln.geo.measured)
+    # most lines run full width; where the fonts carry no widths, line ends are left to the text's own rules
+    right = rights[int(0.8 * (len(rights) - 1))] - size if len(rights) * 2 > len(body) else None
     most = max(starts.values())
     column = min(x for x, n in starts.items() if n >= 0.25 * most)  # the body's left edge, not an indent
-    return Page(size, float(column), right), pitch
+    return Page(size, float(column), right, pitch), pitch
 
 
 def numbered_report(lines: list[Line]) -> bool:

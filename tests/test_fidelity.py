@@ -409,3 +409,29 @@ def test_blocks_with_layout_survive_the_readers_process_boundary():
                   height=842.0)
     again = Block(**asdict(block))
     assert again == block and again.lines == block.lines and again.lines[0].marks == [(2, 3)]
+
+
+def test_flowing_pages_in_a_standard_font_keep_their_lines_and_lose_their_page_numbers(tmp_path):
+    """A report laid out by a word processor in a standard PDF font (no width table: line ends are estimates).
+    Each page opens with the same words at the same height: that is text, not a running head; the page numbers
+    in the foot are layout."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    path = tmp_path / "flow.pdf"
+
+    def footer(canvas, doc):
+        canvas.setFont("Helvetica", 9)
+        canvas.drawCentredString(A4[0] / 2, 30, f"Page {doc.page}")
+
+    story = []
+    for n in range(1, 4):
+        story += [Paragraph(f"{n}. The committee recommends measure {n}. " + "It helps the courts. " * 30,
+                            getSampleStyleSheet()["Normal"]), PageBreak()]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story[:-1], onFirstPage=footer, onLaterPages=footer)
+    blocks, built = built_pdf(path)
+    assert [(p.label, p.page) for p in built.paragraphs] == [("1", 1), ("2", 2), ("3", 3)]
+    assert all(p.text.endswith("It helps the courts.") and "Page" not in p.text for p in built.paragraphs)
+    result = check("flow.pdf", blocks, built)
+    assert result.layout == {"page number": 3} and result.missing == [] and result.added == []

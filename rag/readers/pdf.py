@@ -108,6 +108,7 @@ class Fragment:
     bold: bool = False
     italic: bool = False
     upright: bool = True
+    measured: bool = True  # x1 from the font's width table, not an estimate
 
 
 def page_lines(page) -> tuple[str, list[PageLine] | None]:
@@ -128,10 +129,11 @@ def page_lines(page) -> tuple[str, list[PageLine] | None]:
         size = abs(font_size * d) or 1.0
         metrics = _font(font_dict, fonts)
         width = metrics.width(text.strip("\n")) * font_size * a if text.strip() and upright else 0.0
-        pieces.append(Fragment(text, x, x + width, y, size, metrics.bold, metrics.italic, upright))
+        pieces.append(Fragment(text, x, x + width, y, size, metrics.bold, metrics.italic, upright,
+                               bool(metrics.widths)))
 
     plain = page.extract_text(visitor_text=visit)
-    fragments = [Fragment(f.text.strip("\n"), f.x0, f.x1, f.y, f.size, f.bold, f.italic)
+    fragments = [Fragment(f.text.strip("\n"), f.x0, f.x1, f.y, f.size, f.bold, f.italic, True, f.measured)
                  for f in pieces if f.text.strip() and f.upright]
     skewed = sum(1 for f in pieces if f.text.strip() and not f.upright)
     if skewed <= len(fragments) // 10 and len(fragments) >= 8:
@@ -158,7 +160,7 @@ def _plain_lines(plain: str, pieces: list[Fragment]) -> list[PageLine] | None:
                 rows.append([])
             if part:
                 rows[-1].append(Fragment(part, piece.x0, piece.x1, piece.y, piece.size, piece.bold, piece.italic,
-                                         piece.upright))
+                                         piece.upright, piece.measured))
     return _rejoin_superscripts([_page_line(row) for row in rows])
 
 
@@ -177,7 +179,7 @@ def _rejoin_superscripts(lines: list[PageLine]) -> list[PageLine]:
                 start = len(before.text) + (line.text.index(core) if line.text.startswith(" ") else 0)
                 out[-1] = PageLine(before.text + line.text, before.x, before.y, before.size, before.bold,
                                    before.italic, before.marks + [(start, start + len(core))],
-                                   max(before.right, line.right))
+                                   max(before.right, line.right), before.measured)
                 i += 1
                 continue
             if _raised_next_to(line, after, after_end=False):
@@ -185,7 +187,7 @@ def _rejoin_superscripts(lines: list[PageLine]) -> list[PageLine]:
                 shift = len(core) + len(gap)
                 out.append(PageLine(core + gap + after.text, line.x, after.y, after.size, after.bold, after.italic,
                                     [(0, len(core))] + [(a + shift, b + shift) for a, b in after.marks],
-                                    after.right))
+                                    after.right, after.measured))
                 i += 2
                 continue
         out.append(line)
@@ -352,7 +354,7 @@ def _page_line(row: list[Fragment]) -> PageLine:
     bold = sum(len(f.text.strip()) for f in body if f.bold) * 2 > chars
     italic = sum(len(f.text.strip()) for f in body if f.italic) * 2 > chars
     return PageLine(text, round(inked[0].x0, 1), baseline, size, bold, italic, marks,
-                    round(max(f.x1 for f in inked), 1))
+                    round(max(f.x1 for f in inked), 1), all(f.measured for f in inked))
 
 
 def _in_columns(fragments: list[Fragment], depth: int = 0) -> list[list[Fragment]] | None:
@@ -521,5 +523,5 @@ def _lines(groups: list[list[Fragment]]) -> list[PageLine]:
             line = _page_line(pieces)
             for part in line.text.split("\n"):
                 out.append(PageLine(part.rstrip(), line.x, line.y, line.size, line.bold, line.italic,
-                                    line.marks if "\n" not in line.text else [], line.right))
+                                    line.marks if "\n" not in line.text else [], line.right, line.measured))
     return out
