@@ -48,6 +48,11 @@ def note_start(line) -> str | None:
     return plain.group(1) if plain else None
 
 
+def _opens_raised(line) -> bool:
+    marks = line.geo.marks if line.geo is not None else []
+    return bool(marks) and marks[0][0] == len(line.text) - len(line.text.lstrip())
+
+
 def find_pdf_notes(pages: list[list], body_size: float) -> None:
     """Mark the lines of notes on PDF pages: role NOTE on every line, `note` = its number on a note's first line.
 
@@ -55,6 +60,8 @@ def find_pdf_notes(pages: list[list], body_size: float) -> None:
     a note. A run that opens without a note number continues the previous page's last note."""
     last = 0  # the last note number opened with a plain (not raised) number
     carried = False  # the previous page ended in notes
+    raised_notes = any(_opens_raised(ln) for page in pages for ln in page if ln.geo is not None and ln.text.strip()
+                       and ln.geo.size < body_size - 0.4)  # then a plain number opening a line is text ("1 May")
     for page in pages:
         lines = sorted((ln for ln in page if ln.role is None and ln.geo is not None and ln.text.strip()),
                        key=lambda ln: -ln.geo.y)
@@ -66,8 +73,9 @@ def find_pdf_notes(pages: list[list], body_size: float) -> None:
         starts = []
         for line in zone:
             number = note_start(line)
-            raised = bool(line.geo.marks) and line.geo.marks[0][0] == len(line.text) - len(line.text.lstrip())
-            if number is not None and (raised or not number.isdigit() or int(number) in (last + 1, 1)):
+            raised = _opens_raised(line)
+            plain_ok = not raised_notes and number is not None and number.isdigit() and int(number) in (last + 1, 1)
+            if number is not None and (raised or not number.isdigit() or plain_ok):
                 starts.append((line, number))
                 if not raised and number.isdigit():
                     last = int(number)
@@ -111,13 +119,12 @@ def take_markers(lines: list, notes: dict[str, list], raised: bool) -> list[Mark
                 continue
             if number.isdigit():
                 n = int(number)
-                here = line.page in pages
                 if raised:
-                    if not (n > last or here):
+                    if not (n > last or line.page in pages):  # the next notes, or a page's own footnotes afresh
                         continue
                 elif not _plain_marker(line.text, start, end, n, last):
                     continue
-                last = n if n > last or not here else last
+                last = n
             accepted.append((start, end, number))
         if accepted:
             _remove(line, accepted, taken)
