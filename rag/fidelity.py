@@ -64,10 +64,9 @@ def check(name: str, blocks: list[Block], built: Built) -> Check:
     out = Check(name, symbol=built.symbol, title=built.title, issued=built.issued)
     paragraphs = built.paragraphs
     body = [p for p in paragraphs if p.kind not in (HEADING, FOOTNOTE)]
-    own = set(built.numbers)  # labels that are the report's own numbers (not positions)
     for p in body:
         dotted = DOTTED.match(p.label)
-        if p.label.isdigit() and p.label in own:
+        if p.label.isdigit() and built.numbered:  # else digit labels are positions
             out.numbered.append(int(p.label))
         elif dotted and p.context is not None:
             out.items.setdefault(dotted.group(1), []).append(int(dotted.group(2)))
@@ -111,7 +110,8 @@ def check(name: str, blocks: list[Block], built: Built) -> Check:
 
     heads = {" ".join(w for w in text.split() if not w.isdigit()) for _, text, reason in built.removed
              if reason != "page number"}
-    heads = {h for h in heads if len(h) >= 4}
+    # a symbol or a job number is never text; a running title may well be named in the text
+    heads = {h for h in heads if len(h) >= 4 and (" " not in h or re.search(r"\d", h))}
     for p in paragraphs:
         for where in (p.text, p.section or ""):
             if any(re.search(rf"(?<!\S){re.escape(h)}(?!\S)", where) for h in heads):

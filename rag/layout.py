@@ -26,7 +26,7 @@ LAYOUT, FRONT, TITLE = "layout", "front", "title"
 RUNNING, PAGE_NUMBER, MASTHEAD, COVER_FOOT = "running head/foot", "page number", "masthead", "cover foot"
 
 PAGE_NUMBER_TEXT = re.compile(r"^(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(\s*(of|/)\s*\d{1,4})?$", re.I)
-HEADING_NUMERAL = re.compile(r"^\s*(?:[IVXLC]{1,6}|[A-Z]|\d{1,2})\.\s+\S")
+HEADING_NUMERAL = re.compile(r"^\s*(?:[IVXLC]{1,6}|[A-Z]|\d{1,2}(?:\.\d{1,2})*)\.\s+\S")  # "IV.", "B.", "2.1."
 DATE = re.compile(r"\b(\d{1,2}\s+[A-Z][a-z]{2,9}\.?\s+\d{4}|[A-Z][a-z]{2,9}\.?\s+\d{1,2},\s+\d{4}|\d{4}-\d{2}-\d{2})\b")
 IDENTIFIER = re.compile(r"^[^\s]*[/\d][^\s]*$")
 
@@ -131,42 +131,43 @@ def _paged(cluster: list) -> bool:
 
 
 def _cover(page: list, found: Layout, body_size: float, pitch: float, pages: int) -> None:
-    """Page 1 set as a cover: masthead at the top (holding the running head's text), a code-like reference at the
-    foot, a title set larger than the body, and front matter above the title."""
+    """Page 1 as a cover: masthead at the top (holding the document's symbol), a code-like reference at the foot
+    (where there is a masthead), a title set larger than the body, and front matter above the title."""
     lines = sorted((ln for ln in page if ln.geo is not None and ln.text.strip() and id(ln) not in found.reasons),
                    key=lambda ln: -ln.geo.y)
-    if not lines or not found.running:
+    if not lines or pages < 2:
         return
-    # the masthead: the top block, down to the first gap wider than a few body lines
+    # the masthead: the top block, down to the first gap wider than a few body lines, holding the document's
+    # symbol (a running head that is an identifier: a running title on the cover is the title itself)
     top = [lines[0]]
     for above, line in zip(lines, lines[1:]):
         if above.geo.y - line.geo.y > 2.5 * pitch:
             break
         top.append(line)
     flat = " ".join(" ".join(ln.text.split()) for ln in top)
-    if found.running not in flat or len(top) == len(lines):
-        return
-    for line in top:
-        found.reasons[id(line)] = MASTHEAD
-        date = DATE.search(line.text)
-        if date and found.issued is None:
-            found.issued = " ".join(date.group(1).split())
-    # the cover's foot: code-like lines (no word of three small letters) below everything else
+    if found.symbol and found.symbol in flat and len(top) < len(lines):
+        for line in top:
+            found.reasons[id(line)] = MASTHEAD
+            date = DATE.search(line.text)
+            if date and found.issued is None:
+                found.issued = " ".join(date.group(1).split())
+        # the cover's foot: code-like lines (no word of three small letters) below everything else
+        rest = [ln for ln in lines if id(ln) not in found.reasons]
+        for line in reversed(rest):
+            if re.search(r"[a-z]{3,}", line.text):
+                break
+            found.reasons[id(line)] = COVER_FOOT
     rest = [ln for ln in lines if id(ln) not in found.reasons]
-    for line in reversed(rest):
-        if re.search(r"[a-z]{3,}", line.text):
-            break
-        found.reasons[id(line)] = COVER_FOOT
-    rest = [ln for ln in rest if id(ln) not in found.reasons]
-    # the title: the first run of lines set larger than the body, up to a numbered heading or a smaller line
+    # the title: the first run of lines set in the largest type (larger than the body), up to a numbered heading,
+    # a markedly smaller line or a wide gap
     largest = max((ln.geo.size for ln in rest), default=0.0)
     if largest <= body_size + 0.5:
         return
     start = next(i for i, ln in enumerate(rest) if ln.geo.size >= largest - 0.1)
     title = [rest[start]]
     for line in rest[start + 1:]:
-        if line.geo.size <= body_size + 0.5 or HEADING_NUMERAL.match(line.text) or (
-                title[-1].geo.y - line.geo.y > 3.5 * pitch):
+        if (line.geo.size <= body_size + 0.5 or line.geo.size < 0.8 * largest or HEADING_NUMERAL.match(line.text)
+                or title[-1].geo.y - line.geo.y > 3.5 * pitch):
             break
         title.append(line)
     for line in title:

@@ -254,7 +254,7 @@ class Builder:
             return False
         if t.endswith(",") and (nxt is None or nxt.style() != line.style()):
             return False  # a heading may break after a comma; a line of text in bold ending so goes on in text
-        if len(t.split()) > 25 or (ends_sentence(t) and not layout_rules.HEADING_NUMERAL.match(t)):
+        if len(t.split()) > 25 or (ends_sentence(t) and not larger and not layout_rules.HEADING_NUMERAL.match(t)):
             return False
         body = self.body
         if body is not None and body.style == line.style() and not body.closed:
@@ -363,8 +363,11 @@ class Builder:
             unit.lines.append(t)
             return unit
 
+        # a numbered line set larger than the body text is a numbered heading ("1. Introduction"), not a paragraph
+        larger = line.geo is not None and self.layout.body_size is not None and (
+            line.geo.size > self.layout.body_size + 0.5)
         num = NUMBERED.match(t)
-        if num and int(num.group(1)) == self.next_number:
+        if num and int(num.group(1)) == self.next_number and not larger:
             self.next_number += 1
             self.body = self.open(PARAGRAPH, line, number=num.group(1))
             self.body.lines.append(t[num.end():])
@@ -374,7 +377,7 @@ class Builder:
 
         sub = SUB_ITEM.match(t)
         if (sub and self.numbered is not None and sub.group(1) == self.numbered.number
-                and int(sub.group(2)) == self.next_sub):
+                and int(sub.group(2)) == self.next_sub and not larger):
             self.next_sub += 1
             self.body = self.open("item", line, number=f"{sub.group(1)}.{sub.group(2)}", parent=self.numbered)
             self.body.lines.append(t[sub.end():])
@@ -565,7 +568,7 @@ def label_units(units: list[Unit], doc_id: str) -> list[Paragraph]:
     """Labels: the report's own number ("12", "121.7", "12(3)", a reply's "122.14–15"); else, in a numbered
     report, the last number and how far past it ("12+1"); else the position. Headings become the section of what
     follows (the cover's front matter and title, and item references, do not). Notes are labelled "fn" + number."""
-    numbered = sum(1 for u in units if u.kind == PARAGRAPH and u.number) >= 3
+    numbered = numbers_paragraphs(units)
     out: list[Paragraph] = []
     section: str | None = None
     position = 0
@@ -609,6 +612,8 @@ def label_units(units: list[Unit], doc_id: str) -> list[Paragraph]:
             elif numbered and last_number:
                 since_number += 1
                 label = f"{last_number}+{since_number}"
+            elif numbered:
+                label = f"p{position}"  # before the report's first number: a position that no number can equal
             else:
                 label = str(position)
         labels[id(unit)] = label
@@ -627,6 +632,7 @@ class Built:
     removed: list[tuple[int | None, str, str]] = field(default_factory=list)  # layout: (page, line, reason)
     markers: list[note_rules.Marker] = field(default_factory=list)  # note markers taken out of the body
     numbers: list[str] = field(default_factory=list)  # the report's own numbers, moved from the text to labels
+    numbered: bool = False  # the report numbers its paragraphs (digit labels are its numbers, not positions)
     symbol: str | None = None
     title: str | None = None
     issued: str | None = None
@@ -670,7 +676,7 @@ def build_document(blocks: list[Block], doc_id: str) -> Built:
     raw = [b for b in blocks if b.style == "raw"]
     if not raw or len(raw) != len(blocks):
         units = structured_units(blocks)
-        return Built(label_units(units, doc_id), numbers=own_numbers(units))
+        return Built(label_units(units, doc_id), numbers=own_numbers(units), numbered=numbers_paragraphs(units))
     found = layout_rules.Layout()
     geometric = all(b.lines is not None for b in raw)
     if geometric:
@@ -712,8 +718,12 @@ def build_document(blocks: list[Block], doc_id: str) -> Built:
     markers = note_rules.take_markers(lines, notes, raised=geometric)
     builder = Builder(vocab, width, page, notes_known=True, numbered_doc=geometric and numbered_report(lines))
     units = mend_page_breaks(builder.feed(lines))
-    return Built(label_units(units, doc_id), removed, markers, own_numbers(units), found.symbol, found.title,
-                 found.issued)
+    return Built(label_units(units, doc_id), removed, markers, own_numbers(units), numbers_paragraphs(units),
+                 found.symbol, found.title, found.issued)
+
+
+def numbers_paragraphs(units: list[Unit]) -> bool:
+    return sum(1 for u in units if u.kind == PARAGRAPH and u.number) >= 3
 
 
 def own_numbers(units: list[Unit]) -> list[str]:
