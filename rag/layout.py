@@ -132,7 +132,8 @@ def _paged(cluster: list) -> bool:
 
 def _cover(page: list, found: Layout, body_size: float, pitch: float, pages: int) -> None:
     """Page 1 as a cover: masthead at the top (holding the document's symbol), a code-like reference at the foot
-    (where there is a masthead), a title set larger than the body, and front matter above the title."""
+    and front matter above the title (where there is a masthead); the title: the first lines set in the page's
+    largest type, where they open the page or follow the cover's front matter."""
     lines = sorted((ln for ln in page if ln.geo is not None and ln.text.strip() and id(ln) not in found.reasons),
                    key=lambda ln: -ln.geo.y)
     if not lines or pages < 2:
@@ -145,7 +146,8 @@ def _cover(page: list, found: Layout, body_size: float, pitch: float, pages: int
             break
         top.append(line)
     flat = " ".join(" ".join(ln.text.split()) for ln in top)
-    if found.symbol and found.symbol in flat and len(top) < len(lines):
+    cover = bool(found.symbol and found.symbol in flat and len(top) < len(lines))
+    if cover:
         for line in top:
             found.reasons[id(line)] = MASTHEAD
             date = DATE.search(line.text)
@@ -164,6 +166,8 @@ def _cover(page: list, found: Layout, body_size: float, pitch: float, pages: int
     if largest <= body_size + 0.5:
         return
     start = next(i for i, ln in enumerate(rest) if ln.geo.size >= largest - 0.1)
+    if start and not cover:
+        return  # without a cover, a title opens the page; a larger line further down is a heading
     title = [rest[start]]
     for line in rest[start + 1:]:
         if (line.geo.size <= body_size + 0.5 or line.geo.size < 0.8 * largest or HEADING_NUMERAL.match(line.text)

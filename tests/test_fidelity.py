@@ -435,3 +435,20 @@ def test_flowing_pages_in_a_standard_font_keep_their_lines_and_lose_their_page_n
     assert all(p.text.endswith("It helps the courts.") and "Page" not in p.text for p in built.paragraphs)
     result = check("flow.pdf", blocks, built)
     assert result.layout == {"page number": 3} and result.missing == [] and result.added == []
+
+
+def test_a_running_title_is_layout_on_later_pages_and_the_title_on_the_first(tmp_path):
+    path = tmp_path / "title.pdf"
+    head = [(400, 805, "Annual Report on Housing", 9, "Times-Italic")]
+    draw_pdf(path, [
+        [(72, 760, "Annual Report on Housing", 20, "Times-Bold"),
+         (72, 700, "1. The council built 120 homes in 2023, against a plan of 150.", 10), (300, 30, "1", 9)],
+        head + [(72, 760, "2. Rents rose by 4.5 per cent.", 10), (300, 30, "2", 9)],
+        head + [(72, 760, "3. The waiting list fell to 2,310 households.", 10), (300, 30, "3", 9)]])
+    blocks, built = built_pdf(path)
+    assert built.title == "Annual Report on Housing" and built.symbol is None
+    assert [(p.label, p.kind) for p in built.paragraphs] == [("title", HEADING), ("1", PARAGRAPH), ("2", PARAGRAPH),
+                                                            ("3", PARAGRAPH)]
+    assert "4.5 per cent" in built.paragraphs[2].text
+    result = check("title.pdf", blocks, built)
+    assert result.layout == {"running head/foot": 2, "page number": 3} and not result.missing and not result.added
