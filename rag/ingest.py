@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.model import Document
-from rag.paragraphs import build_paragraphs
+from rag.paragraphs import build_document
 from rag.readers import FORMATS, ReadError
 from rag.readers.safe import read_file
 from rag.store import Store
@@ -89,7 +89,8 @@ def ingest_file(store: Store, path: Path, source: str | None = None, progress=No
         return report
     try:
         fmt, blocks = read_file(path, store.settings)
-        paragraphs = build_paragraphs(blocks, doc_id)
+        built = build_document(blocks, doc_id)
+        paragraphs = built.paragraphs
     except ReadError as exc:
         report.reason, report.hint = exc.reason, exc.hint
         return report
@@ -98,7 +99,9 @@ def ingest_file(store: Store, path: Path, source: str | None = None, progress=No
         return report
     title = title_from_name(path.name)
     doc = Document(doc_id=doc_id, title=title, sha256=sha, format=fmt, paragraphs=len(paragraphs),
-                   sources=[source], date=year_of(path.name), added=time.strftime("%Y-%m-%dT%H:%M:%S"))
+                   sources=[source], date=year_of(path.name) or (year_of(built.issued) if built.issued else None),
+                   added=time.strftime("%Y-%m-%dT%H:%M:%S"), symbol=built.symbol, doc_title=built.title,
+                   issued=built.issued)
     store.add_document(doc, paragraphs, progress=progress)
     retire(store, previous, source)
     report.status = UPDATED if previous else ADDED
@@ -127,6 +130,21 @@ def ingest_paths(store: Store, paths: list[str | Path], on_file=None, on_paragra
             on_file(i, len(files), path)
         reports.append(ingest_file(store, path, progress=on_paragraphs))
     return reports
+
+
+def check_paths(paths: list[str | Path], settings) -> tuple[list, list[FileReport]]:
+    """The fidelity check of `ingest.py --check`: each file read and rebuilt as ingest would, nothing stored.
+    Returns the checks (rag.fidelity.Check) and a failed FileReport for each file that could not be read."""
+    from rag.fidelity import check
+
+    checks, failed = [], []
+    for path in expand(paths):
+        try:
+            _, blocks = read_file(path, settings)
+            checks.append(check(path.name, blocks, build_document(blocks, "check")))
+        except ReadError as exc:
+            failed.append(FileReport(path=str(path), status=FAILED, reason=exc.reason, hint=exc.hint))
+    return checks, failed
 
 
 def format_reports(reports: list[FileReport]) -> str:

@@ -6,6 +6,31 @@ from enum import Enum
 
 # Paragraph kinds
 PARAGRAPH, RECOMMENDATION, HEADING, FOOTNOTE = "paragraph", "recommendation", "heading", "footnote"
+# A note (footnote or endnote) is stored with the footnote kind: retrieval already leaves that kind out, so a note is
+# never answer evidence; the paragraphs citing it name it in their `notes` field.
+NOTE = FOOTNOTE
+
+
+@dataclass
+class PageLine:
+    """One line of a PDF page as laid out: where it sits and how it is set, for telling layout from text.
+
+    marks: spans (start, end) of the line's text set as superscripts (smaller and raised): note markers where a
+    note of that number exists, otherwise plain text (a squared unit stays "m2").
+    """
+
+    text: str
+    x: float  # left edge, points from the page's left
+    y: float  # baseline, points from the page's bottom
+    size: float  # the font size most of the line is set in
+    bold: bool = False
+    italic: bool = False
+    marks: list[tuple[int, int]] = field(default_factory=list)
+    right: float = 0.0  # right edge, from the font's widths
+    measured: bool = True  # the fonts carry width tables (else `right` is a rough estimate)
+
+    def __post_init__(self):
+        self.marks = [tuple(m) for m in self.marks]
 
 
 @dataclass
@@ -20,6 +45,16 @@ class Block:
     page: int | None = None
     style: str = "raw"
     level: int = 0  # heading level (1 = top) or list nesting depth
+    # PDF pages only: the page's lines with their layout (text == "\n".join(line.text for line in lines)) and the
+    # page height. Not part of a Block's identity: two Blocks with the same text are the same Block.
+    lines: list[PageLine] | None = field(default=None, compare=False, repr=False)
+    height: float | None = field(default=None, compare=False, repr=False)
+    # the notes this block cites, by number; for a block of style "note", its own number (DOCX notes)
+    notes: list[str] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.lines is not None:  # Blocks cross the reader's process boundary as JSON
+            self.lines = [ln if isinstance(ln, PageLine) else PageLine(**ln) for ln in self.lines]
 
 
 @dataclass
@@ -33,6 +68,8 @@ class Paragraph:
     page: int | None = None
     section: str | None = None  # nearest heading (the article title in a multi-article file)
     context: str | None = None  # for a recommendation item: the paragraph that introduces it
+    notes: str | None = None  # the notes this paragraph cites, by number, comma-separated ("12,13"); each is stored
+    #                           as a footnote-kind paragraph labelled "fn12"
 
     def to_metadata(self) -> dict:
         meta = {k: v for k, v in asdict(self).items() if k not in ("id", "text") and v is not None}
@@ -50,6 +87,7 @@ class Paragraph:
             page=meta.get("page"),
             section=meta.get("section"),
             context=meta.get("context"),
+            notes=meta.get("notes"),
         )
 
 
@@ -63,6 +101,9 @@ class Document:
     sources: list[str] = field(default_factory=list)
     date: str | None = None  # the year the document speaks from, where it says
     added: str | None = None  # ISO time it was first ingested
+    symbol: str | None = None  # the document's own reference ("A/HRC/43/15"), where it prints one on every page
+    doc_title: str | None = None  # the title printed on its first page (title stays the short name it is cited by)
+    issued: str | None = None  # the date printed on its first page, as printed ("19 December 2019")
 
     def to_json(self) -> dict:
         return asdict(self)

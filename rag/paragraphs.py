@@ -1,19 +1,27 @@
 """Blocks -> the paragraphs a reader sees on the page.
 
 Raw page text (plain-text exports of PDFs, PDF pages) is rebuilt line by line: hard-wrapped lines are joined,
-"double-spaced" exports (a blank line after every line) are closed up, footnote blocks are set apart, a paragraph
-cut by a page break (and by the footnotes printed under it) is mended, and the report's own numbering is kept
-("12", and list items under it as "12(3)"). Structured blocks (DOCX, HTML, Markdown) already are paragraphs and
-only get numbering, list labels and sections.
+"double-spaced" exports (a blank line after every line) are closed up, notes are set apart, a paragraph cut by a
+page break (and by the footnotes printed under it) is mended, and the report's own numbering is kept ("12", list
+items under it as "12(3)", recommendation items as "121.7"). Structured blocks (DOCX, HTML, Markdown) already are
+paragraphs and only get numbering, list labels and sections.
 
-Every rule here is about the shape of text, not about any particular report.
+The order of work on raw pages:
+1. layout out (rag.layout): running heads and feet, page numbers, a cover's masthead; front matter and title apart;
+2. notes found (rag.notes for PDFs, by layout; the line walker below for plain text);
+3. proven note markers taken out of the body lines (rag.notes), each line remembering the notes it cites;
+4. the line walk: paragraphs, headings, list and recommendation items, notes; then page breaks mended.
+
+Every rule here is about the shape of text and layout, not about any particular report.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from rag.model import FOOTNOTE, HEADING, PARAGRAPH, RECOMMENDATION, Block, Paragraph
+from rag import layout as layout_rules
+from rag import notes as note_rules
+from rag.model import FOOTNOTE, HEADING, PARAGRAPH, RECOMMENDATION, Block, PageLine, Paragraph
 
 TERMINAL = (".", "!", "?", ":", ";", '."', ".”", ".’", "?”", '?"', ".)", "!”")
 SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
@@ -24,6 +32,10 @@ SENTENCE_STARTERS = {"The", "This", "That", "These", "Those", "Thus", "It", "Its
 RECOMMENDING = re.compile(r"\b(recommend\w*|urge[sd]?|call(s|ed)? (up)?on|should|must|we ask)\b", re.I)
 
 NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=\S)")
+# a numbered item under numbered paragraph P: "121.7 Ratify ..." (P.k, k counting from 1)
+SUB_ITEM = re.compile(r"^(\d{1,3})\.(\d{1,3})\.?\s+(?=\S)")
+# a line that is only a reference to such items ("122.11", "122.14– 15"): the label of the reply that follows it
+ITEM_REFERENCE = re.compile(r"^(\d{1,3}\.\d{1,3}(?:\s*[–-]\s*\d{1,3}(?:\.\d{1,3})?)?)$")
 LIST_ITEM = re.compile(r"^(?:\((\d{1,2}|[a-z]|[ivx]{1,4})\)|(\d{1,2}|[a-z])\))\s*(?=\S)")
 BULLET = re.compile(r"^[•·▪‣◦●■\-\*–]\s+(?=\S)")
 FOOTNOTE_START = re.compile(r"^(\d{1,3})(?!\d)(?![.)]\s)\s?(?=\S)")
@@ -43,6 +55,10 @@ class Unit:
     parent: "Unit | None" = None
     closed: bool = False  # a blank line, a short last line, or structure ended it
     page_end: bool = False  # the page ended right after it
+    refs: list[str] = field(default_factory=list)  # the notes its text cites, in order
+    role: str | None = None  # for headings: "front" / "title" (the cover), "reference" (labels the next paragraph)
+    reply: str | None = None  # the item reference ("122.11") this paragraph answers under
+    style: tuple | None = None  # (size, bold, italic) of its first line, where the page's layout is known
 
     @property
     def text(self) -> str:
@@ -91,6 +107,14 @@ class Line:
     page: int | None
     page_start: bool
     blank: bool
+    geo: PageLine | None = None  # where and how the line is set (PDF pages)
+    role: str | None = None  # None: text; "layout" | "front" | "title" (rag.layout), "note" (rag.notes)
+    note: str | None = None  # the number of the note this line opens
+    refs: list[tuple[int, str]] = field(default_factory=list)  # markers taken out: (offset in text, note number)
+
+    def style(self) -> tuple | None:
+        g = self.geo
+        return None if g is None else (round(g.size), g.bold, g.italic)
 
 
 def raw_lines(blocks: list[Block]) -> list[Line]:
@@ -103,7 +127,8 @@ def raw_lines(blocks: list[Block]) -> list[Line]:
     soft_page = 0
     for block in blocks:
         first = True
-        for raw in block.text.split("\n"):
+        geos = block.lines if block.lines is not None and len(block.lines) == block.text.count("\n") + 1 else None
+        for i, raw in enumerate(block.text.split("\n")):
             raw = raw.rstrip("\n")
             blank = not raw.strip()
             soft = marks_pages and not blank and re.match(r"^ \S", raw) is not None
@@ -111,47 +136,16 @@ def raw_lines(blocks: list[Block]) -> list[Line]:
             if soft and not numbered:
                 soft_page += 1
             page = block.page if numbered else (soft_page or None)
-            lines.append(Line(raw.strip(), raw, page, page_start, blank))
+            geo = geos[i] if geos is not None else None
+            if geo is not None and raw != raw.strip():  # the layout's offsets follow the stripped text
+                lead = len(raw) - len(raw.lstrip())
+                geo = PageLine(raw.strip(), geo.x, geo.y, geo.size, geo.bold, geo.italic,
+                               [(a - lead, b - lead) for a, b in geo.marks if a >= lead and b - lead <= len(raw.strip())],
+                               geo.right, geo.measured)
+            lines.append(Line(raw.strip(), raw, page, page_start, blank, geo))
             if not blank:
                 first = False
-    return close_double_spacing(lines)
-
-
-PAGE_NUMBER = re.compile(r"^(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(\s*(of|/)\s*\d{1,4})?$", re.I)
-
-
-def drop_page_furniture(blocks: list[Block]) -> list[Block]:
-    """Remove running heads and feet (a short line at the top or bottom of most pages, digits aside) and page
-    numbers. Only the outermost lines of a page are looked at, and only while they keep being furniture."""
-    if sum(1 for b in blocks if b.page is not None) < 2:
-        return blocks
-
-    def key(line: str) -> str:
-        return re.sub(r"\d+", "#", " ".join(line.lower().split()))
-
-    pages = [b.text.split("\n") for b in blocks]
-    seen: dict[str, int] = {}
-    for lines in pages:
-        texts = [ln for ln in lines if ln.strip()]
-        for k in {key(ln) for ln in texts[:2] + texts[-2:] if len(ln.strip()) < 60}:
-            seen[k] = seen.get(k, 0) + 1
-    repeated = {k for k, n in seen.items() if n >= max(3, (len(pages) + 1) // 2)}
-
-    def furniture(line: str) -> bool:
-        return key(line) in repeated or PAGE_NUMBER.match(line.strip()) is not None
-
-    out = []
-    for block, lines in zip(blocks, pages):
-        idx = [i for i, ln in enumerate(lines) if ln.strip()]
-        drop: set[int] = set()
-        for run in (idx[:2], idx[::-1][:2]):
-            for i in run:
-                if not furniture(lines[i]):
-                    break
-                drop.add(i)
-        out.append(Block("\n".join(ln for i, ln in enumerate(lines) if i not in drop), block.page, block.style,
-                         block.level))
-    return out
+    return lines if any(ln.geo is not None for ln in lines) else close_double_spacing(lines)
 
 
 def close_double_spacing(lines: list[Line]) -> list[Line]:
@@ -186,23 +180,41 @@ def close_double_spacing(lines: list[Line]) -> list[Line]:
 # ---------------------------------------------------------------- the line walker
 
 
+@dataclass
+class Page:
+    """What the walker knows of the page layout of a PDF (all None for plain text)."""
+
+    body_size: float | None = None  # the size the body text is set in
+    column: float | None = None  # where body lines start (points from the left)
+    right: float | None = None  # where full body lines end
+    pitch: float | None = None  # the distance from one body line to the next
+
+
 class Builder:
-    def __init__(self, vocab: set[str], width: float):
+    def __init__(self, vocab: set[str], width: float, page: Page | None = None, notes_known: bool = False,
+                 numbered_doc: bool = False):
         self.vocab = vocab
         self.width = width
+        self.layout = page or Page()
+        self.notes_known = notes_known  # lines already carry their note role (PDF layout, or a first walk)
+        self.numbered_doc = numbered_doc  # the report numbers its paragraphs
         self.units: list[Unit] = []
+        self.owner: dict[int, Unit] = {}  # id(line) -> the unit it went into
         self.body: Unit | None = None  # the last body paragraph (footnotes don't interrupt it)
         self.footnote_zone = False
         self.next_number = 1
         self.next_footnote = 1
         self.body_text: list[str] = []
+        self.numbered: Unit | None = None  # the last numbered paragraph (recommendation items hang under it)
+        self.next_sub = 1
+        self.reply: str | None = None  # the item reference the paragraphs now answer under
 
     # -- helpers
     def short(self, text: str) -> bool:
         return len(text) < 0.8 * self.width
 
     def open(self, kind: str, line: Line, **kw) -> Unit:
-        unit = Unit(kind=kind, page=line.page, **kw)
+        unit = Unit(kind=kind, page=line.page, style=line.style(), **kw)
         self.units.append(unit)
         return unit
 
@@ -224,10 +236,41 @@ class Builder:
             return False
         return is_title_case(t) or len(t) < 0.6 * self.width or t.isupper()
 
+    def set_apart(self, line: Line, nxt: Line | None = None) -> bool:
+        """A PDF line set apart from the body text around it (bold, italic or larger) that reads as a heading:
+        it opens with a capital or a heading number, is no longer than a title, and what comes before it has
+        ended. Bold body text (a whole bold section of recommendations) is not set apart from itself."""
+        g, t = line.geo, line.text
+        size = self.layout.body_size
+        if g is None or size is None:
+            return False
+        larger = g.size > size + 0.5
+        if not (larger or g.bold or g.italic):
+            return False
+        last = self.units[-1] if self.units else None
+        if last is not None and last.kind == HEADING and last.role is None and not last.closed:
+            return last.style == line.style()  # a heading set on two lines
+        if not (t[0].isupper() or t[0].isdigit() or t[0] in "“\"‘(") or t.endswith((";", "-")):
+            return False
+        if t.endswith(",") and (nxt is None or nxt.style() != line.style()):
+            return False  # a heading may break after a comma; a line of text in bold ending so goes on in text
+        if len(t.split()) > 25 or (ends_sentence(t) and not larger and not layout_rules.HEADING_NUMERAL.match(t)):
+            return False
+        body = self.body
+        if body is not None and body.style == line.style() and not body.closed:
+            return False  # more of a body paragraph set in the same type
+        return (body is None or body.closed or ends_sentence(body.text) or line.page_start or larger
+                or layout_rules.HEADING_NUMERAL.match(t) is not None)
+
     # -- the walk
     def feed(self, lines: list[Line]) -> list[Unit]:
+        above: Line | None = None  # the last line with text, for the vertical gap a PDF leaves between paragraphs
         for i, line in enumerate(lines):
             nxt = next((ln for ln in lines[i + 1:i + 3] if not ln.blank), None)
+            if not line.blank and line.geo is not None and line.role is None:  # body text, notes aside
+                if self.gap_before(above, line) and self.owner.get(id(above)) is self.body and self.body is not None:
+                    self.body.closed = True
+                above = line
             if line.page_start:
                 self.footnote_zone = False
                 if self.units:
@@ -235,39 +278,111 @@ class Builder:
                     if self.body is not None:
                         self.body.page_end = True
             if line.blank:
-                if SEPARATOR.match(line.raw):
+                if SEPARATOR.match(line.raw) and not self.notes_known:
                     self.footnote_zone = True
-                elif self.units:
+                elif self.units and line.geo is None:  # a PDF's empty lines are gaps, not paragraph ends
                     self.units[-1].closed = True
                 continue
-            if SEPARATOR.match(line.raw):
+            if SEPARATOR.match(line.raw) and not self.notes_known:
                 self.footnote_zone = True
                 continue
-            self.take(line, nxt)
+            for part in self.split_items(line):
+                unit = self.take(part, nxt)
+                if unit is not None:
+                    self.owner[id(line)] = unit
+                    unit.refs.extend(n for _, n in part.refs)
         return self.units
 
-    def take(self, line: Line, nxt: Line | None) -> None:
-        t = line.text
-        fn = FOOTNOTE_START.match(t)
-        if fn and int(fn.group(1)) == self.next_footnote and (self.footnote_zone or self.marker_seen(self.next_footnote)):
-            self.footnote_zone = True
-            self.next_footnote += 1
-            self.open(FOOTNOTE, line, number=fn.group(1)).lines.append(t[fn.end():].strip())
-            return
-        if self.footnote_zone:
-            last = self.units[-1] if self.units else None
-            if last is not None and last.kind == FOOTNOTE:
-                last.lines.append(t)
-                return
-            self.footnote_zone = False
+    def gap_before(self, above: Line | None, line: Line) -> bool:
+        """A vertical gap wider than the body's line spacing: the space a page leaves between paragraphs."""
+        pitch = self.layout.pitch
+        if above is None or above.geo is None or pitch is None or above.page != line.page:
+            return False
+        return 1.35 * pitch < above.geo.y - line.geo.y < 6 * pitch
 
+    def split_items(self, line: Line) -> list[Line]:
+        """A line holding the start of the next recommendation item ("...(Chile); 121.8 Continue ...") is two
+        lines: items set several to a line are one unit each."""
+        numbered = self.numbered
+        if numbered is None or not numbered.number:
+            return [line]
+        sub = self.next_sub
+        opening = SUB_ITEM.match(line.text)
+        if opening and opening.group(1) == numbered.number and int(opening.group(2)) == sub:
+            sub += 1
+        parts = [line]
+        while True:
+            last = parts[-1]
+            found = re.search(rf"(?<=[;:.)])\s+(?={re.escape(numbered.number)}\.{sub}\.?\s+\S)", last.text)
+            if found is None:
+                return parts
+            cut, shift = found.start(), found.end()
+            head = Line(last.text[:cut], last.raw, last.page, last.page_start, False, last.geo, last.role,
+                        last.note, [(o, n) for o, n in last.refs if o <= cut])
+            tail = Line(last.text[shift:], last.text[shift:], last.page, False, False, last.geo, last.role, None,
+                        [(o - shift, n) for o, n in last.refs if o > cut])
+            parts[-1:] = [head, tail]
+            sub += 1
+
+    def take(self, line: Line, nxt: Line | None) -> Unit | None:
+        t = line.text
+        if not t:
+            return None
+        if self.notes_known:
+            if line.role == note_rules.NOTE:
+                return self.take_note(line)
+        else:
+            fn = FOOTNOTE_START.match(t)
+            if fn and int(fn.group(1)) == self.next_footnote and (self.footnote_zone
+                                                                   or self.marker_seen(self.next_footnote)):
+                line.note = fn.group(1)
+                self.footnote_zone = True
+                self.next_footnote += 1
+                unit = self.open(FOOTNOTE, line, number=fn.group(1))
+                unit.lines.append(t[fn.end():].strip())
+                return unit
+            if self.footnote_zone:
+                last = self.units[-1] if self.units else None
+                if last is not None and last.kind == FOOTNOTE:
+                    last.lines.append(t)
+                    return last
+                self.footnote_zone = False
+
+        if line.role in (layout_rules.FRONT, layout_rules.TITLE):
+            last = self.units[-1] if self.units else None
+            if last is None or last.role != line.role:
+                last = self.open(HEADING, line, role=line.role, closed=True)
+            last.lines.append(t)
+            return last
+
+        reference = ITEM_REFERENCE.match(t)
+        if reference and self.numbered_doc and (line.geo is None or line.geo.bold or line.geo.italic):
+            self.body = None
+            self.reply = re.sub(r"\s+", "", reference.group(1))
+            unit = self.open(HEADING, line, role="reference", closed=True)
+            unit.lines.append(t)
+            return unit
+
+        # a numbered line set larger than the body text is a numbered heading ("1. Introduction"), not a paragraph
+        larger = line.geo is not None and self.layout.body_size is not None and (
+            line.geo.size > self.layout.body_size + 0.5)
         num = NUMBERED.match(t)
-        if num and int(num.group(1)) == self.next_number:
+        if num and int(num.group(1)) == self.next_number and not larger:
             self.next_number += 1
             self.body = self.open(PARAGRAPH, line, number=num.group(1))
             self.body.lines.append(t[num.end():])
-            self.after_line(t, nxt)
-            return
+            self.numbered, self.next_sub, self.reply = self.body, 1, None
+            self.after_line(t, nxt, line)
+            return self.body
+
+        sub = SUB_ITEM.match(t)
+        if (sub and self.numbered is not None and sub.group(1) == self.numbered.number
+                and int(sub.group(2)) == self.next_sub and not larger):
+            self.next_sub += 1
+            self.body = self.open("item", line, number=f"{sub.group(1)}.{sub.group(2)}", parent=self.numbered)
+            self.body.lines.append(t[sub.end():])
+            self.after_line(t, nxt, line)
+            return self.body
 
         item = LIST_ITEM.match(t) or BULLET.match(t)
         if item and self.in_list():
@@ -275,33 +390,58 @@ class Builder:
             parent = self.body if self.body is not None and self.body.kind != "item" else (self.body.parent if self.body else None)
             self.body = self.open("item", line, item=marker, parent=parent)
             self.body.lines.append(t[item.end():])
-            self.after_line(t, nxt)
-            return
+            self.after_line(t, nxt, line)
+            return self.body
 
         body = self.body
-        if body is not None and not body.closed and (not line.page_start or t[0].islower() or t[0].isdigit()):
-            if self.units[-1] is not body and line.page_start and not t[0].islower():
+        if body is not None and line.geo is not None and body.kind == PARAGRAPH and ends_sentence(body.text):
+            column = self.layout.column
+            if column is not None and column + 8 <= line.geo.x <= column + 80 and body.style is not None:
+                body.closed = True  # an indented first line opens a paragraph
+        if body is not None and not body.closed and not self.set_apart(line, nxt) and (
+                not line.page_start or t[0].islower() or t[0].isdigit() or self.numbered_doc):
+            if self.units[-1] is not body and line.page_start and not t[0].islower() and not self.numbered_doc:
                 pass  # a new page after footnotes that begins a new sentence
             else:
                 body.add(t, self.vocab)
-                self.after_line(t, nxt)
-                return
-        if self.is_heading(line, nxt):
+                self.after_line(t, nxt, line)
+                return body
+        if self.set_apart(line, nxt) or (line.geo is None or not line.geo.bold) and self.is_heading(line, nxt):
             last = self.units[-1] if self.units else None
-            if last is not None and last.kind == HEADING and not last.closed:
+            if last is not None and last.kind == HEADING and last.role is None and not last.closed and (
+                    last.style == line.style() or line.geo is None):
                 last.lines.append(t)
             else:
-                self.open(HEADING, line)
-                self.units[-1].lines.append(t)
+                last = self.open(HEADING, line)
+                last.lines.append(t)
             self.body = None
-            if nxt is not None and (not is_title_case(nxt.text) or ends_sentence(t)):
-                self.units[-1].closed = True
-            return
+            self.reply = None
+            if line.geo is not None:
+                if nxt is None or nxt.style() != line.style() or layout_rules.HEADING_NUMERAL.match(nxt.text):
+                    last.closed = True
+            elif nxt is not None and (not is_title_case(nxt.text) or ends_sentence(t)):
+                last.closed = True
+            return last
         if self.units and self.units[-1].kind == HEADING:
             self.units[-1].closed = True
-        self.body = self.open(PARAGRAPH, line)
+        self.body = self.open(PARAGRAPH, line, reply=self.reply)
         self.body.lines.append(t)
-        self.after_line(t, nxt)
+        self.after_line(t, nxt, line)
+        return self.body
+
+    def take_note(self, line: Line) -> Unit:
+        """A line of a note: it opens note N, or it continues the last note (across a page break, too)."""
+        t = line.text
+        if line.note is not None:
+            start = FOOTNOTE_START.match(t) if line.geo is None else None
+            unit = self.open(FOOTNOTE, line, number=line.note)
+            unit.lines.append(t[start.end():].strip() if start else t.strip())
+            return unit
+        last = next((u for u in reversed(self.units) if u.kind == FOOTNOTE), None)
+        if last is None:
+            last = self.open(FOOTNOTE, line)
+        last.add(t, self.vocab)
+        return last
 
     def in_list(self) -> bool:
         body = self.body
@@ -311,14 +451,22 @@ class Builder:
             return True
         return body.text.rstrip().endswith((":", ";"))
 
-    def after_line(self, t: str, nxt: Line | None) -> None:
+    def after_line(self, t: str, nxt: Line | None, line: Line | None = None) -> None:
         """Close the paragraph where the line break was not forced by wrapping: the line ends a sentence and
-        is short, or the next line's first word would have fitted, or (in narrow columns) a new sentence starts."""
+        is short, or the next line's first word would have fitted, or (in narrow columns) a new sentence starts.
+        A recommendation item ("121.7") runs until the next item or paragraph, whatever its lines end with."""
         self.body_text.append(t)
+        if self.body.kind == "item" and self.body.number:
+            return
         if ends_sentence(t):
             follow = nxt.text if nxt is not None else ""
             first_word = follow.split()[0] if follow else ""
-            if (self.short(t) or len(t) + 1 + len(first_word) <= 0.9 * self.width
+            if self.layout.right is not None and line is not None and line.geo is not None and line.geo.measured:
+                # the page says where a full line ends: a line ending well short of it ends its paragraph
+                size = line.geo.size or 10.0
+                if line.geo.right + (len(first_word) + 1) * 0.45 * size < self.layout.right:
+                    self.body.closed = True
+            elif (self.short(t) or len(t) + 1 + len(first_word) <= 0.9 * self.width
                     or (self.width < NARROW and follow[:1].isupper())):
                 self.body.closed = True
         elif self.body.kind == "item" and t.rstrip().endswith((";", ".")):
@@ -352,6 +500,7 @@ def mend_page_breaks(units: list[Unit]) -> list[Unit]:
             after = [d for d in free if order[id(d)] > order[id(orphan)]]
             target = before[-1] if before else after[0]
             target.lines.append(orphan.text)
+            target.refs.extend(orphan.refs)
             target.page_end = orphan.page_end
             merged.add(id(orphan))
     return [u for u in units if id(u) not in merged]
@@ -362,7 +511,8 @@ def mend_page_breaks(units: list[Unit]) -> list[Unit]:
 
 def structured_units(blocks: list[Block]) -> list[Unit]:
     """Paragraphs the format already marks. A numbered paragraph is 'N.' with N next in sequence (Word's automatic
-    numbering arrives as such text); list items after an introduction ('We recommend:') belong to it."""
+    numbering arrives as such text); list items after an introduction ('We recommend:') belong to it. Notes (style
+    "note", their number in `notes`) are set apart; a paragraph lists the notes it cites in its `notes`."""
     units: list[Unit] = []
     parent: Unit | None = None  # the paragraph list items hang under
     list_style: str | None = None  # the marker style of the list in progress: "dot" (1.) or "other" ((1), a), •)
@@ -372,11 +522,16 @@ def structured_units(blocks: list[Block]) -> list[Unit]:
         text = re.sub(r"\s+", " ", block.text).strip()
         if not text:
             continue
+        refs = list(block.notes or [])
+        if block.style == "note":
+            units.append(Unit(FOOTNOTE, [text], block.page, number=refs[0] if refs else None, closed=True))
+            continue
         if block.style == "heading":
-            units.append(Unit(HEADING, [text], block.page, closed=True))
+            units.append(Unit(HEADING, [text], block.page, closed=True, refs=refs))
             parent, list_style = None, None
             continue
-        last = units[-1] if units else None
+        body = [u for u in units if u.kind != FOOTNOTE]
+        last = body[-1] if body else None
         in_list = last is not None and last.kind != HEADING and (last.kind == "item" or last.text.endswith(":"))
         num = NUMBERED.match(text)
         dotted = re.match(r"^(\d{1,2}|[a-z])\.\s+(?=\S)", text)
@@ -386,7 +541,7 @@ def structured_units(blocks: list[Block]) -> list[Unit]:
         continues_list = in_list and last.kind == "item" and list_style == "dot"
         if num and int(num.group(1)) == next_number and block.level == 0 and not (starts_list or continues_list):
             next_number += 1
-            parent = Unit(PARAGRAPH, [text[num.end():]], block.page, number=num.group(1), closed=True)
+            parent = Unit(PARAGRAPH, [text[num.end():]], block.page, number=num.group(1), closed=True, refs=refs)
             units.append(parent)
             list_style = None
             continue
@@ -398,9 +553,9 @@ def structured_units(blocks: list[Block]) -> list[Unit]:
             groups = [g for g in (own.groups() if own else ()) if g]
             marker = groups[0] if groups else str(counters[key])
             units.append(Unit("item", [text[own.end():] if own else text], block.page, item=marker, parent=parent,
-                              closed=True))
+                              closed=True, refs=refs))
             continue
-        parent = Unit(PARAGRAPH, [text], block.page, closed=True)
+        parent = Unit(PARAGRAPH, [text], block.page, closed=True, refs=refs)
         units.append(parent)
         list_style = None
     return units
@@ -409,23 +564,19 @@ def structured_units(blocks: list[Block]) -> list[Unit]:
 # ---------------------------------------------------------------- units -> Paragraphs
 
 
-def strip_markers(text: str, footnotes: set[str]) -> str:
-    """Remove footnote reference numbers glued to words ('work.1', 'Apple5')."""
-    if not footnotes:
-        return text
-    return re.sub(r"(?<=[A-Za-z.,;:’”)\]\"'])(\d{1,3})(?=[\s.,;:)]|$)",
-                  lambda m: "" if m.group(1) in footnotes else m.group(1), text)
-
-
 def label_units(units: list[Unit], doc_id: str) -> list[Paragraph]:
-    footnotes = {u.number for u in units if u.kind == FOOTNOTE and u.number}
-    numbered = sum(1 for u in units if u.kind == PARAGRAPH and u.number) >= 3
+    """Labels: the report's own number ("12", "121.7", "12(3)", a reply's "122.14–15"); else, in a numbered
+    report, the last number and how far past it ("12+1"); else the position. Headings become the section of what
+    follows (the cover's front matter and title, and item references, do not). Notes are labelled "fn" + number."""
+    numbered = numbers_paragraphs(units)
     out: list[Paragraph] = []
     section: str | None = None
     position = 0
     last_number: str | None = None
     since_number = 0
     labels: dict[int, str] = {}
+    replies: dict[str, int] = {}
+    siblings: dict[int, int] = {}
     for unit in units:
         text = re.sub(r"\s+", " ", unit.text).strip()
         if not text:
@@ -433,15 +584,20 @@ def label_units(units: list[Unit], doc_id: str) -> list[Paragraph]:
         kind = unit.kind
         context = None
         if kind == HEADING:
-            section = text
-            label = f"h{sum(1 for p in out if p.kind == HEADING) + 1}"
+            label = unit.role if unit.role in ("front", "title") else f"h{sum(1 for p in out if p.kind == HEADING) + 1}"
+            if unit.role is None:
+                section = text
         elif kind == FOOTNOTE:
-            label = f"fn{unit.number}"
+            label = f"fn{unit.number}" if unit.number else f"fn{len(out)}"
         elif kind == "item":
             parent_label = labels.get(id(unit.parent)) if unit.parent is not None else None
-            marker = unit.item or str(sum(1 for p in out if p.kind != HEADING) + 1)
-            label = f"{parent_label}({marker})" if parent_label else f"({marker})"
-            context = strip_markers(unit.parent.text, footnotes) if unit.parent is not None else None
+            if unit.number:
+                label = unit.number
+            else:
+                siblings[id(unit.parent)] = siblings.get(id(unit.parent), 0) + 1
+                marker = unit.item or str(siblings[id(unit.parent)])  # a bullet: its place in its list
+                label = f"{parent_label}({marker})" if parent_label else f"({marker})"
+            context = re.sub(r"\s+", " ", unit.parent.text).strip() if unit.parent is not None else None
             intro = (context or "") + " " + (section or "")
             kind = RECOMMENDATION if RECOMMENDING.search(intro) else PARAGRAPH
             text = text.rstrip(";").rstrip()
@@ -449,30 +605,137 @@ def label_units(units: list[Unit], doc_id: str) -> list[Paragraph]:
             position += 1
             if unit.number:
                 label, last_number, since_number = unit.number, unit.number, 0
+            elif unit.reply:
+                seen = replies.get(unit.reply, 0)
+                replies[unit.reply] = seen + 1
+                label = unit.reply if not seen else f"{unit.reply}+{seen}"
             elif numbered and last_number:
                 since_number += 1
                 label = f"{last_number}+{since_number}"
+            elif numbered:
+                label = f"p{position}"  # before the report's first number: a position that no number can equal
             else:
                 label = str(position)
         labels[id(unit)] = label
-        if kind != FOOTNOTE:
-            text = strip_markers(text, footnotes)
         ordinal = len(out)
         out.append(Paragraph(id=f"{doc_id}:{ordinal:05d}", doc_id=doc_id, ordinal=ordinal, label=label, kind=kind,
                              text=text, page=unit.page, section=section if kind != HEADING else None,
-                             context=context))
+                             context=context, notes=",".join(dict.fromkeys(unit.refs)) or None))
+    return out
+
+
+@dataclass
+class Built:
+    """A document rebuilt: its paragraphs, and what was taken out of its text on the way (for `ingest --check`)."""
+
+    paragraphs: list[Paragraph]
+    removed: list[tuple[int | None, str, str]] = field(default_factory=list)  # layout: (page, line, reason)
+    markers: list[note_rules.Marker] = field(default_factory=list)  # note markers taken out of the body
+    numbers: list[str] = field(default_factory=list)  # the report's own numbers, moved from the text to labels
+    numbered: bool = False  # the report numbers its paragraphs (digit labels are its numbers, not positions)
+    symbol: str | None = None
+    title: str | None = None
+    issued: str | None = None
+
+
+def measure(lines: list[Line]) -> tuple[Page, float]:
+    """The body text's size, left edge and line pitch: the commonest of each over the document's lines."""
+    weight: dict[float, int] = {}
+    for ln in lines:
+        if ln.geo is not None and ln.text:
+            weight[round(ln.geo.size, 1)] = weight.get(round(ln.geo.size, 1), 0) + len(ln.text)
+    if not weight:
+        return Page(), 12.0
+    size = max(weight, key=weight.get)
+    body = [ln for ln in lines if ln.geo is not None and ln.text and abs(ln.geo.size - size) < 0.3]
+    starts: dict[float, int] = {}
+    for ln in body:
+        starts[round(ln.geo.x)] = starts.get(round(ln.geo.x), 0) + 1
+    gaps = sorted(a.geo.y - b.geo.y for a, b in zip(body, body[1:])
+                  if a.page == b.page and 0.8 * size < a.geo.y - b.geo.y < 2.0 * size)
+    pitch = gaps[len(gaps) // 2] if gaps else 1.2 * size
+    rights = sorted(ln.geo.right for ln in body if ln.geo.right > 0 and ln.geo.measured)
+    # most lines run full width; where the fonts carry no widths, line ends are left to the text's own rules
+    right = rights[int(0.8 * (len(rights) - 1))] - size if len(rights) * 2 > len(body) else None
+    most = max(starts.values())
+    column = min(x for x, n in starts.items() if n >= 0.25 * most)  # the body's left edge, not an indent
+    return Page(size, float(column), right, pitch), pitch
+
+
+def numbered_report(lines: list[Line]) -> bool:
+    """Whether the report numbers its paragraphs: 1., 2., 3. open lines in that order."""
+    expect = 1
+    for ln in lines:
+        num = NUMBERED.match(ln.text)
+        if num and int(num.group(1)) == expect:
+            expect += 1
+    return expect > 3
+
+
+def build_document(blocks: list[Block], doc_id: str) -> Built:
+    raw = [b for b in blocks if b.style == "raw"]
+    if not raw or len(raw) != len(blocks):
+        units = structured_units(blocks)
+        return Built(label_units(units, doc_id), numbers=own_numbers(units), numbered=numbers_paragraphs(units))
+    found = layout_rules.Layout()
+    geometric = all(b.lines is not None for b in raw)
+    if geometric:
+        lines = raw_lines(raw)
+        page, pitch = measure(lines)
+        pages: dict = {}
+        for ln in lines:
+            pages.setdefault(ln.page, []).append(ln)
+        found = layout_rules.mark_layout(list(pages.values()), page.body_size or 10.0, pitch)
+        note_rules.find_pdf_notes(list(pages.values()), page.body_size or 10.0)
+        removed = [(ln.page, ln.text, found.reasons[id(ln)]) for ln in lines if ln.role == layout_rules.LAYOUT]
+        lines = [ln for ln in lines if ln.role != layout_rules.LAYOUT]
+        seen_pages: set = set()
+        for ln in lines:
+            ln.page_start = not ln.blank and ln.page not in seen_pages
+            if not ln.blank:
+                seen_pages.add(ln.page)
+    else:
+        page = Page()
+        kept, removed = layout_rules.text_furniture(raw)
+        lines = raw_lines(kept)
+    full = " ".join(ln.text for ln in lines)
+    vocab = {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", full)}
+    lengths = sorted(len(ln.text) for ln in lines if not ln.blank)
+    width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 80
+    if not geometric:  # a first walk finds the notes of plain text by their shape and the markers citing them
+        first = Builder(vocab, width)
+        first.feed(lines)
+        for ln in lines:
+            owner = first.owner.get(id(ln))
+            if owner is not None and owner.kind == FOOTNOTE:
+                ln.role = note_rules.NOTE
+            else:
+                ln.note = None
+    notes: dict[str, list] = {}
+    for ln in lines:
+        if ln.role == note_rules.NOTE and ln.note:
+            notes.setdefault(ln.note, []).append(ln.page)
+    markers = note_rules.take_markers(lines, notes, raised=geometric)
+    builder = Builder(vocab, width, page, notes_known=True, numbered_doc=geometric and numbered_report(lines))
+    units = mend_page_breaks(builder.feed(lines))
+    return Built(label_units(units, doc_id), removed, markers, own_numbers(units), numbers_paragraphs(units),
+                 found.symbol, found.title, found.issued)
+
+
+def numbers_paragraphs(units: list[Unit]) -> bool:
+    return sum(1 for u in units if u.kind == PARAGRAPH and u.number) >= 3
+
+
+def own_numbers(units: list[Unit]) -> list[str]:
+    """The numbers that moved from the text into labels: paragraph, item and note numbers, list markers."""
+    out = []
+    for u in units:
+        if u.number:
+            out.append(u.number)
+        if u.item:
+            out.append(u.item)
     return out
 
 
 def build_paragraphs(blocks: list[Block], doc_id: str) -> list[Paragraph]:
-    raw = [b for b in blocks if b.style == "raw"]
-    if raw and len(raw) == len(blocks):
-        lines = raw_lines(drop_page_furniture(raw))
-        full = " ".join(ln.text for ln in lines)
-        vocab = {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", full)}
-        lengths = sorted(len(ln.text) for ln in lines if not ln.blank)
-        width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 80
-        units = mend_page_breaks(Builder(vocab, width).feed(lines))
-    else:
-        units = structured_units(blocks)
-    return label_units(units, doc_id)
+    return build_document(blocks, doc_id).paragraphs

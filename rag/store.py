@@ -158,11 +158,13 @@ class Store:
     def _doc_from_meta(doc_id: str, meta: dict) -> Document:
         return Document(doc_id=doc_id, title=meta["title"], sha256=meta["sha256"], format=meta["format"],
                         paragraphs=int(meta["paragraphs"]), sources=json.loads(meta.get("sources", "[]")),
-                        date=meta.get("date") or None, added=meta.get("added"))
+                        date=meta.get("date") or None, added=meta.get("added"), symbol=meta.get("symbol") or None,
+                        doc_title=meta.get("doc_title") or None, issued=meta.get("issued") or None)
 
     def _put_document(self, doc: Document) -> None:
         meta = {"title": doc.title, "sha256": doc.sha256, "format": doc.format, "paragraphs": doc.paragraphs,
-                "sources": json.dumps(doc.sources), "date": doc.date or "", "added": doc.added or ""}
+                "sources": json.dumps(doc.sources), "date": doc.date or "", "added": doc.added or "",
+                "symbol": doc.symbol or "", "doc_title": doc.doc_title or "", "issued": doc.issued or ""}
         self.documents.upsert(ids=[doc.doc_id], documents=[doc.title], metadatas=[meta],
                               embeddings=[[0.0] * 383 + [1.0]])
 

@@ -2,8 +2,12 @@
 
 Headings ("Heading N", "Title", or an outline level) become heading Blocks, list paragraphs list_item Blocks, the
 rest paragraph Blocks. Word's automatic numbering is not part of a paragraph's text; it is rebuilt here and put in
-front of the text ("3.", "(a)", "2.1") so the report's own numbers survive. Footnotes, headers, footers, text boxes
-and a table of contents are left out.
+front of the text ("3.", "(a)", "2.1") so the report's own numbers survive. Headers, footers, text boxes and a table
+of contents are left out.
+
+Footnotes and endnotes come after the body, one note Block each (style "note", its number in `notes`), numbered as
+Word shows them: footnotes 1, 2, 3 and endnotes i, ii, iii, in the order the body first cites them. A body Block lists
+the notes it cites in `notes`; Word's reference marks are not part of the text, so nothing is cut out of it.
 """
 from __future__ import annotations
 
@@ -39,12 +43,62 @@ def read_docx(data: bytes) -> list[Block]:
     numbering = Numbering(document)
     styles: dict = {s.style_id: s for s in document.styles}
     styles[None] = next((s for s in styles.values() if getattr(s, "name", None) == "Normal"), None)
+    notes = Notes(document)
     blocks: list[Block] = []
     for p in _paragraphs(document.element.body):
         block = _block(p, styles, numbering)
         if block is not None:
+            block.notes = notes.cited(p) or None
             blocks.append(block)
-    return blocks
+    return blocks + notes.blocks()
+
+
+class Notes:
+    """Word's footnotes and endnotes: their text by id (from the notes parts), numbered as the body cites them."""
+
+    KINDS = (("footnote", "/footnotes"), ("endnote", "/endnotes"))
+
+    def __init__(self, document):
+        self.text: dict[tuple[str, str], str] = {}  # (kind, id) -> text
+        self.number: dict[tuple[str, str], str] = {}  # (kind, id) -> the number Word shows
+        try:
+            rels = list(document.part.rels.values())
+        except Exception:  # no relationships: no notes
+            rels = []
+        for kind, suffix in self.KINDS:
+            part = next((r.target_part for r in rels if not r.is_external and r.reltype.endswith(suffix)), None)
+            if part is None:
+                continue
+            try:
+                from lxml import etree
+                root = etree.fromstring(part.blob)
+            except Exception:  # a damaged notes part loses the notes, not the document
+                continue
+            for note in root.findall(W + kind):
+                if note.get(W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
+                    continue
+                text = " ".join(" ".join(_text(p).split()) for p in note.iter(W + "p"))
+                self.text[(kind, note.get(W + "id"))] = " ".join(text.split())
+
+    def cited(self, p) -> list[str]:
+        """The numbers of the notes a body paragraph cites, numbering notes on their first citation."""
+        out = []
+        for el in p.iter(W + "footnoteReference", W + "endnoteReference"):
+            if any(a.tag in HIDDEN for a in el.iterancestors()):
+                continue
+            kind = "footnote" if el.tag == W + "footnoteReference" else "endnote"
+            key = (kind, el.get(W + "id"))
+            if key not in self.text:
+                continue
+            if key not in self.number:
+                n = sum(1 for k in self.number if k[0] == kind) + 1
+                self.number[key] = str(n) if kind == "footnote" else _roman(n).lower()
+            out.append(self.number[key])
+        return out
+
+    def blocks(self) -> list[Block]:
+        return [Block(text=self.text[key], style="note", notes=[number]) for key, number in self.number.items()
+                if self.text[key]]
 
 
 def _paragraphs(parent):
