@@ -39,105 +39,9 @@ EXAMPLES = [
 DOC_HEADERS = ["Title", "Year", "Format", "Paragraphs", "Added", "Files"]
 REC_HEADERS = ["Document", "¶", "Recommendation", "Section"]
 
-# One listener for the whole page: a click on a [n] marker in the chat (a link to #cite-T-N), on a source card or
-# on a marker in the positions (buttons with data-turn/data-n) fires this component's 'cite' event.
-CITE_JS = """
-const handler = (e) => {
-  const el = e.target && e.target.closest ? e.target.closest('a[href^="#cite-"], button[data-n][data-turn]') : null;
-  if (!el) return;
-  let turn, n;
-  if (el.tagName === 'A') {
-    const m = (el.getAttribute('href') || '').match(/^#cite-(\\d+)-(\\d+)$/);
-    if (!m) return;
-    turn = parseInt(m[1]); n = parseInt(m[2]);
-  } else {
-    turn = parseInt(el.dataset.turn); n = parseInt(el.dataset.n);
-  }
-  e.preventDefault(); e.stopPropagation();
-  trigger('cite', {turn: turn, n: n});
-};
-if (window.__ragCite) document.removeEventListener('click', window.__ragCite, true);
-window.__ragCite = handler;
-document.addEventListener('click', handler, true);
-"""
-# Keep the highlighted paragraph in view inside the viewer's own scroll box.
-VIEWER_JS = """
-const show = () => {
-  const box = element.querySelector('.rag-viewer');
-  const focus = element.querySelector('.rag-focus');
-  if (box && focus) box.scrollTop = Math.max(0, focus.offsetTop - box.offsetTop - box.clientHeight / 4);
-};
-watch('value', show);
-show();
-"""
-CSS = """
-.rag-settings {font-size: .85em; color: var(--body-text-color-subdued); margin: -4px 0 4px 0;}
-.rag-settings code {font-size: .95em;}
-.rag-panel-title {font-weight: 600; margin-bottom: 6px; font-size: .95em;}
-.rag-hint {font-weight: 400; color: var(--body-text-color-subdued); font-size: .85em; margin-left: .6em;}
-.rag-empty {color: var(--body-text-color-subdued); font-size: .92em; padding: 10px 4px;}
-.rag-sources {max-height: 330px; overflow-y: auto; padding-right: 4px;}
-.rag-source {display: flex; gap: 8px; width: 100%; text-align: left; background: var(--background-fill-secondary);
-  border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 6px;
-  cursor: pointer; font: inherit; color: inherit;}
-.rag-source:hover {border-color: var(--color-accent); background: var(--background-fill-primary);}
-.rag-source.rag-active {border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent);}
-.rag-n {font-weight: 700; color: var(--color-accent); min-width: 2.2em;}
-.rag-source-body {display: flex; flex-direction: column; gap: 2px; min-width: 0;}
-.rag-title {font-weight: 600;}
-.rag-date {color: var(--body-text-color-subdued); font-weight: 400;}
-.rag-where {font-size: .85em; color: var(--body-text-color-subdued);}
-.rag-quote {font-size: .9em; font-style: italic;}
-.rag-tag {background: #e8f0fe; color: #1a4fa3; border-radius: 4px; padding: 0 5px; font-size: .9em; font-style: normal;}
-.rag-viewer {max-height: 460px; overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 10px 12px; background: var(--background-fill-primary); position: relative;}
-.rag-doc-head {position: sticky; top: -10px; background: var(--background-fill-primary); z-index: 1;
-  padding: 6px 0 6px 0; margin-top: -6px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px;}
-.rag-doc-title {font-weight: 700; font-size: 1.02em;}
-.rag-doc-where {color: var(--body-text-color-subdued); font-size: .85em;}
-.rag-doc-heading {font-weight: 700; margin: 10px 0 4px 0;}
-.rag-para {display: flex; gap: 10px; margin: 6px 0; padding: 4px 6px; border-radius: 6px; line-height: 1.45;}
-.rag-label {min-width: 3.6em; color: var(--body-text-color-subdued); font-size: .85em; text-align: right;
-  display: flex; flex-direction: column;}
-.rag-page {font-size: .8em;}
-.rag-text {flex: 1;}
-.rag-kind-footnote {font-size: .82em; color: var(--body-text-color-subdued);}
-.rag-kind-recommendation .rag-text {padding-left: .6em; border-left: 3px solid #9ab8e8;}
-.rag-focus {background: #fff8db; outline: 2px solid #e0b400;}
-.rag-viewer mark {background: #ffd84d; color: #111; padding: 0 1px; border-radius: 2px;}
-.rag-context {font-size: .85em; background: var(--background-fill-secondary); border-radius: 6px; padding: 6px 8px;
-  margin: 4px 0 8px 0; color: var(--body-text-color-subdued);}
-.rag-context span {font-weight: 700; margin-right: .3em;}
-#rag-preview {padding: 8px 16px; border: 1px solid var(--border-color-primary); border-radius: 8px;}
-.rag-more {text-align: center; color: var(--body-text-color-subdued); font-size: .8em; margin: 4px 0;}
-.rag-notfound {display: inline-block; background: #fdecea; color: #8a1c12; border: 1px solid #f1b0a8;
-  border-radius: 6px; padding: 2px 8px; font-weight: 700;}
-.rag-positions {margin-top: 6px;}
-.rag-position-row {display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 10px;}
-.rag-position {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
-  background: var(--background-fill-secondary);}
-.rag-position-head {display: flex; gap: 8px; align-items: center; justify-content: space-between;}
-.rag-stance {text-transform: capitalize; font-weight: 700; border-radius: 4px; padding: 1px 6px; font-size: .85em;
-  background: #eee;}
-.rag-stance-critical {background: #fdecea; color: #8a1c12;}
-.rag-stance-supportive {background: #e6f4ea; color: #14532d;}
-.rag-holders {margin: 6px 0; padding-left: 1.1em; font-weight: 600; font-size: .92em;}
-.rag-summary {font-size: .92em; line-height: 1.45; margin: 4px 0;}
-.rag-position-cites {font-size: .85em; color: var(--body-text-color-subdued);}
-.rag-marker {background: none; border: none; padding: 0 1px; color: var(--color-accent); cursor: pointer;
-  font: inherit; font-weight: 700;}
-.rag-report {border-collapse: collapse; width: 100%; font-size: .92em;}
-.rag-report th, .rag-report td {border-bottom: 1px solid var(--border-color-primary); padding: 4px 8px; text-align: left;
-  vertical-align: top;}
-.rag-num {text-align: right;}
-.rag-status {font-weight: 700; border-radius: 4px; padding: 1px 6px;}
-.rag-status-added, .rag-status-updated {background: #e6f4ea; color: #14532d;}
-.rag-status-unchanged {background: #eef; color: #334;}
-.rag-status-failed {background: #fdecea; color: #8a1c12;}
-#rag-recs, #rag-docs {--font-mono: var(--font);}
-#rag-recs span, #rag-docs span {font-family: var(--font);}
-#rag-chat a[href^="#cite-"] {text-decoration: none; font-weight: 700;}
-"""
+STATIC = Path(__file__).resolve().parent / "static"  # the page's CSS and JavaScript
+PAGE_JS = (STATIC / "page.js").read_text(encoding="utf-8")  # citations: click, hover card, copy with sources
+VIEWER_JS = (STATIC / "viewer.js").read_text(encoding="utf-8")  # keep the highlighted paragraph in view
 
 
 class WebApp:
@@ -191,8 +95,13 @@ class WebApp:
         out = []
         for turn, a in enumerate(answers):
             out.append({"role": "user", "content": ui.clean_markdown(a.question)})
-            out.append({"role": "assistant", "content": ui.chat_markdown(a, turn)})
+            out.append(ui.chat_message(a, turn, latest=turn == len(answers) - 1))
         return out
+
+    @staticmethod
+    def turns(answers: list[Answer] | None) -> str:
+        """Every answer's hover cards and Markdown with footnotes, for the page's script (#rag-turns)."""
+        return ui.render_turns(answers)
 
     @staticmethod
     def pick_example(evt: gr.SelectData) -> str:
@@ -200,21 +109,23 @@ class WebApp:
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
     def new_conversation(self):
-        return [], "", ui.render_sources(None), "", [], None, ui.viewer_placeholder(), None
+        return [], "", ui.render_sources(None), "", [], None, ui.viewer_placeholder(), None, ui.render_turns([])
 
     # ------------------------------------------------------------------ viewer
     def cite(self, answers: list[Answer] | None, whole: bool, evt: gr.EventData):
-        """A click on [n] (chat, source card or positions) -> the sources of that answer, and the paragraph in
-        its document."""
+        """A click on [n] (chat, source card, positions or briefing) -> the answer it belongs to: its sources and
+        positions, and the paragraph in its document (a click in the briefing goes back to the Ask tab)."""
         data = getattr(evt, "_data", None) or {}
         try:
             turn, n = int(data.get("turn")), int(data.get("n"))
             answer = (answers or [])[turn]
             citation = next(c for c in answer.citations if c.n == n)
         except (TypeError, ValueError, IndexError, StopIteration):
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         target = {"doc": citation.doc, "pid": citation.paragraph_id, "quote": citation.quote}
-        return ui.render_sources(answer, turn, active=n), self.view(target, whole), target
+        tab = gr.Tabs(selected="ask") if data.get("briefing") else gr.skip()
+        return (ui.render_sources(answer, turn, active=n), self.view(target, whole), target,
+                ui.render_positions(answer, turn), tab)
 
     def view(self, target: dict | None, whole: bool = False) -> str:
         if not target:
@@ -358,7 +269,14 @@ class WebApp:
         md_path = folder / f"briefing-{stamp}.md"
         md_path.write_text(markdown, encoding="utf-8")
         docx_path = Path(briefing.to_docx(chosen, folder / f"briefing-{stamp}.docx"))
-        return [str(md_path), str(docx_path)], ui.clean_markdown(markdown)
+        # in the preview each source number links to a citation of the conversation: hover it, click it
+        turn_of = {id(a): t for t, a in enumerate(answers)}
+        numbers = {}
+        for source in briefing.build(chosen).sources:
+            numbers[source.number] = next(((turn_of[id(a)], c.n) for a in chosen for c in a.citations
+                                           if c.doc == source.doc and c.label == source.label), None)
+        preview = ui.link_briefing_markers(ui.clean_markdown(markdown), {g: t for g, t in numbers.items() if t})
+        return [str(md_path), str(docx_path)], preview
 
 
 def build(app: WebApp) -> gr.Blocks:
@@ -397,12 +315,13 @@ def build(app: WebApp) -> gr.Blocks:
                                                 allow_custom_value=True)
                             clear = gr.Button("New conversation", scale=1, min_width=80, size="sm")
                     with gr.Column(scale=4):
-                        sources = gr.HTML(ui.render_sources(None), js_on_load=CITE_JS, elem_id="rag-sources")
+                        sources = gr.HTML(ui.render_sources(None), js_on_load=PAGE_JS, elem_id="rag-sources")
                         gr.Markdown("**In the document**")
                         viewer = gr.HTML(ui.viewer_placeholder(), js_on_load=VIEWER_JS, elem_id="rag-viewer")
                         whole = gr.Checkbox(label="Show the whole document", value=False)
                 positions = gr.HTML("", js_on_load=None, elem_id="rag-positions")
                 answer_json = gr.JSON(visible=False)
+                turns = gr.HTML(ui.render_turns([]), js_on_load=None, elem_id="rag-turns", visible="hidden")
 
             # ---------------------------------------------------------------- Documents
             with gr.Tab("Documents", id="documents"):
@@ -457,24 +376,24 @@ def build(app: WebApp) -> gr.Blocks:
         # -------------------------------------------------------------------- events
         library_outputs = [docs_table, to_delete, scope, rec_doc]
         rec_outputs = [rec_table, rec_ids]
-        asked = gr.on([question.submit, send.click], app.ask, [question, scope, answers],
-                      [chat, question, sources, positions, answers, answer_json, viewer], api_name="ask",
-                      concurrency_id="ask")
-        chat.example_select(app.pick_example, None, [question], api_visibility="private", queue=False).then(
-            app.ask, [question, scope, answers], [chat, question, sources, positions, answers, answer_json, viewer],
-            api_visibility="private", concurrency_id="ask").success(
+        ask_outputs = [chat, question, sources, positions, answers, answer_json, viewer]
+        asked = gr.on([question.submit, send.click], app.ask, [question, scope, answers], ask_outputs,
+                      api_name="ask", concurrency_id="ask")
+        for select in (chat.example_select, chat.option_select):  # an example, or a suggested follow-up: ask it
+            select(app.pick_example, None, [question], api_visibility="private", queue=False).then(
+                app.ask, [question, scope, answers], ask_outputs, api_visibility="private",
+                concurrency_id="ask").success(
+                app.turns, [answers], [turns], api_visibility="private", queue=False).then(
+                app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+        cleared = [chat, question, sources, positions, answers, answer_json, viewer, viewer_target, turns]
+        chat.clear(app.new_conversation, None, cleared, api_visibility="private").then(
             app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
-        chat.clear(app.new_conversation, None,
-                   [chat, question, sources, positions, answers, answer_json, viewer, viewer_target],
-                   api_visibility="private").then(app.briefing_choices, [answers, chosen], [chosen],
-                                                  api_visibility="private")
-        asked.success(app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
-        clear.click(app.new_conversation, None,
-                    [chat, question, sources, positions, answers, answer_json, viewer, viewer_target],
-                    api_name="new_conversation").then(app.briefing_choices, [answers, chosen], [chosen],
-                                                      api_visibility="private")
-        sources.cite(app.cite, [answers, whole], [sources, viewer, viewer_target], api_visibility="private",
-                     show_progress="hidden", queue=False)
+        asked.success(app.turns, [answers], [turns], api_visibility="private", queue=False).then(
+            app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+        clear.click(app.new_conversation, None, cleared, api_name="new_conversation").then(
+            app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+        sources.cite(app.cite, [answers, whole], [sources, viewer, viewer_target, positions, tabs],
+                     api_visibility="private", show_progress="hidden", queue=False)
         whole.change(app.view, [viewer_target, whole], [viewer], api_visibility="private", show_progress="hidden")
 
         gr.on([rec_query.change, rec_doc.change], app.recommendations, [rec_query, rec_doc], rec_outputs,
@@ -584,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         demo.launch(server_name=settings.host, server_port=settings.port, share=False, show_error=False,
                     max_file_size=f"{settings.max_upload_mb:g}mb", enable_monitoring=False,
-                    root_path=args.root_path or None, auth=auth, css=CSS, footer_links=["api"],
+                    root_path=args.root_path or None, auth=auth, css_paths=[STATIC / "app.css"],
+                    footer_links=["api"],
                     allowed_paths=[], ssr_mode=False, mcp_server=False, prevent_thread_lock=True)
         if store.lock is not None and demo.local_url:
             store.lock.announce(local_address(demo.local_url))  # python -m rag asks here while this app holds the store

@@ -9,10 +9,13 @@ import html
 import re
 from collections.abc import Iterable
 
+from rag.cite import describe_support
 from rag.model import Answer, Citation, Document, Paragraph
+from rag.text import neutralise
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 NOT_FOUND = "Not in the documents"
+WEAK_EVIDENCE = "The documents only touch on this: read the sources"
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
 _LINK = re.compile(r"(?<!!)\[([^\]]+)\]\s*\(([^)]*)\)")
@@ -70,9 +73,40 @@ def chat_markdown(answer: Answer, turn: int) -> str:
     if not answer.found:
         banner = f'<span class="rag-notfound">{NOT_FOUND}</span>'
         return f"{banner}\n\n{body}"
+    if answer.weak_evidence:
+        body = f'<span class="rag-weak">{WEAK_EVIDENCE}</span>\n\n{body}'
     if answer.disagreement and answer.positions:
         body += "\n\n_The positions are laid out side by side below the chat._"
     return body
+
+
+def chat_message(answer: Answer, turn: int, latest: bool = False) -> dict:
+    """The assistant's chat message; the latest answer offers its follow-up questions as clickable options."""
+    message = {"role": "assistant", "content": chat_markdown(answer, turn)}
+    if latest and answer.follow_ups:
+        message["options"] = [{"label": q, "value": q} for q in answer.follow_ups]
+    return message
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer as Markdown to paste elsewhere (the chat's copy button, "Copy with sources"): its text with
+    each [n] as a footnote reference [^n], then one footnote per citation: title (date), ¶ label, page, how
+    well it supports the sentence, and the quoted sentence."""
+    known = {c.n for c in answer.citations}
+    body = MARKER.sub(lambda m: f"[^{m.group(1)}]" if int(m.group(1)) in known else m.group(0),
+                      clean_markdown(answer.answer)).strip()
+    if not answer.found:
+        body = f"**{NOT_FOUND}.** {body}"
+    elif answer.weak_evidence:
+        body = f"> {WEAK_EVIDENCE}.\n\n{body}"
+    notes = []
+    for c in answer.citations:
+        title = " ".join(neutralise(c.title).split()) + (f" ({neutralise(c.date)})" if c.date else "")
+        where_ = [f"¶{neutralise(c.label)}"] + ([f"p. {int(c.page)}"] if c.page else [])
+        support = describe_support(c.support)
+        quote = " ".join(neutralise(c.quote or c.text).split())
+        notes.append(f"[^{int(c.n)}]: *{title}*, {', '.join(where_)}{f' ({support})' if support else ''}: “{quote}”")
+    return body + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
 
 
 def history_pairs(answers: list[Answer], limit: int = 6) -> list[tuple[str, str]]:
@@ -91,9 +125,19 @@ def where(c: Citation | Paragraph) -> str:
     return " · ".join(parts)
 
 
+def support_badge(c: Citation) -> str:
+    """'quoted' / 'close paraphrase' / 'partial', as a small tag (empty when the support is not known)."""
+    words = describe_support(c.support)
+    if not words:
+        return ""
+    return (f'<span class="rag-support rag-support-{_slug(words)}" title="How well ¶{html.escape(c.label)} '
+            f'supports the sentence that cites it">{words}</span>')
+
+
 def render_sources(answer: Answer | None, turn: int = 0, active: int | None = None) -> str:
-    """The sources panel: one card per citation (title, date, ¶label, page, section, the quoted sentence).
-    Each card is a button carrying data-turn / data-n; the page turns a click into a 'cite' event."""
+    """The sources panel: one card per citation (title, date, ¶label, page, section, how well it supports its
+    sentence, the quoted sentence). Each card is a button carrying data-turn / data-n; the page turns a click
+    into a 'cite' event. "Copy with sources" (data-copy-turn) copies the answer with its footnotes."""
     if answer is None:
         return ('<div class="rag-sources rag-empty">Sources appear here after you ask a question. '
                 'Click a source, or a [n] marker in the answer, to read it in its document.</div>')
@@ -113,11 +157,45 @@ def render_sources(answer: Answer | None, turn: int = 0, active: int | None = No
             f'<span class="rag-n">[{int(c.n)}]</span>'
             f'<span class="rag-source-body">'
             f'<span class="rag-title">{plain(c.title)}{date}</span>'
-            f'<span class="rag-where">{kind}{where(c)}</span>'
+            f'<span class="rag-where">{kind}{where(c)} {support_badge(c)}</span>'
             f'<span class="rag-quote">“{plain(short)}”</span>'
             f'</span></button>')
+    copy = (f'<button type="button" class="rag-copy" data-copy-turn="{int(turn)}" title="Copy the answer as '
+            f'Markdown, its sources as footnotes">Copy with sources</button>')
     return (f'<div class="rag-sources"><div class="rag-panel-title">Sources for “{plain(answer.question)}”'
-            f'<span class="rag-hint">click one to read it in its document</span></div>{"".join(cards)}</div>')
+            f'<span class="rag-hint">click one to read it in its document</span>{copy}</div>{"".join(cards)}</div>')
+
+
+def render_card(c: Citation) -> str:
+    """The card shown beside an [n] marker on hover or focus: the quoted sentence, title, ¶ label, page, support."""
+    quote = c.quote or c.text
+    short = quote if len(quote) <= 300 else quote[:300].rsplit(" ", 1)[0] + " …"
+    date = f' <span class="rag-date">({html.escape(str(c.date))})</span>' if c.date else ""
+    page = f" · p. {int(c.page)}" if c.page else ""
+    return (f'<div class="rag-card" data-n="{int(c.n)}"><div class="rag-card-quote">“{plain(short)}”</div>'
+            f'<div class="rag-card-title">{plain(c.title)}{date}</div>'
+            f'<div class="rag-card-where">¶{html.escape(c.label)}{page} {support_badge(c)}</div></div>')
+
+
+def render_turns(answers: list[Answer] | None) -> str:
+    """What the page needs about every answer of the conversation, kept out of sight: the hover cards of its
+    citations and its Markdown with footnotes (data-md), looked up by turn and citation number."""
+    parts = []
+    for turn, a in enumerate(answers or []):
+        cards = "".join(render_card(c) for c in a.citations)
+        parts.append(f'<div class="rag-turn" data-turn="{turn}" data-md="{html.escape(answer_markdown(a))}">'
+                     f'{cards}</div>')
+    return f'<div class="rag-turns">{"".join(parts)}</div>'
+
+
+def link_briefing_markers(markdown: str, numbers: dict[int, tuple[int, int]]) -> str:
+    """A briefing's global [g] markers -> links to the answer and citation they stand for ((turn, n)), so that
+    hovering one shows its card and clicking it opens the paragraph, as in the chat."""
+    def sub(m: re.Match) -> str:
+        target = numbers.get(int(m.group(1)))
+        return f"[\\[{m.group(1)}\\]]({cite_link(*target)})" if target else m.group(0)
+
+    return MARKER.sub(sub, markdown)
 
 
 def render_positions(answer: Answer | None, turn: int = 0) -> str:
@@ -143,8 +221,9 @@ def render_positions(answer: Answer | None, turn: int = 0) -> str:
             f'<ul class="rag-holders">{holders}</ul>'
             f'<p class="rag-summary">{summary}</p>'
             f'<div class="rag-position-cites">Sources: {cites or "none"}</div></div>')
-    return (f'<div class="rag-positions"><div class="rag-panel-title">The sources disagree: positions side by '
-            f'side</div><div class="rag-position-row">{"".join(columns)}</div></div>')
+    return (f'<div class="rag-positions" data-turn="{int(turn)}"><div class="rag-panel-title">The sources '
+            f'disagree on “{plain(answer.question)}”: positions side by side</div>'
+            f'<div class="rag-position-row">{"".join(columns)}</div></div>')
 
 
 def _marker_button(turn: int, n: int) -> str:
