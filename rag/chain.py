@@ -190,7 +190,9 @@ class Assistant:
                         resolved_question=turn.query or None)
         # how well each citation supports its sentence; whether the evidence only touches the question
         set_support(answer.answer, answer.citations, turn.evidence, [p.holder for p in answer.positions])
-        weak = getattr(load_fitted(), "weak", 0.5)  # the fitted value once rag/fitted.json has one
+        weak = self.settings.weak_evidence
+        if weak is None:
+            weak = getattr(load_fitted(), "weak", 0.5)  # the fitted value once rag/fitted.json has one
         answer.weak_evidence = bool(answer.found and turn.reading is not None and turn.reading.answerable < weak)
         if answer.found and self.settings.follow_ups > 0:  # after "total": suggestions are not the answer's time
             t0 = time.perf_counter()

@@ -58,15 +58,17 @@ def _the(title: str) -> str:
     return title if title.lower().startswith("the ") else f"the {title}"
 
 
-def _opening(p: Paragraph) -> str:
+def _opening(p: Paragraph) -> str | None:
     """The first sentence of a paragraph, at most MAX_QUOTE_WORDS words, for quoting in a question (without a
-    leading "Second," or "In fact,", and without quotation marks of its own)."""
+    leading "Second," or "In fact,", without quotation marks of its own, and stopping before a pronoun, which
+    would make the question read as a follow-up to the last one); None when fewer than 3 words are left."""
     first = (sentences(p.text) or [p.text])[0].strip().rstrip(".;:")
     first = re.sub(r"[“”\"]", "", DISCOURSE.sub("", first)).strip()
     first = first[:1].upper() + first[1:]
     parts = first.split()
-    # a pronoun would make the question read as a follow-up to the last one: the quote stops before it
-    cut = next((i for i, w in enumerate(parts) if i >= 4 and REFERS.match(w.strip(",;:.()"))), len(parts))
+    cut = next((i for i, w in enumerate(parts) if REFERS.match(w.strip(",;:.()"))), len(parts))
+    if cut < 3:
+        return None
     if min(cut, MAX_QUOTE_WORDS) < len(parts):
         first = " ".join(parts[:min(cut, MAX_QUOTE_WORDS)]).rstrip(",;:") + " …"
     return first
@@ -104,10 +106,10 @@ def candidates(question: str, answer: Answer, documents: dict, paragraphs: list[
         if at is not None:
             title = _the(first.title)
             for kind, j in (("next", at + 1), ("previous", at - 1)):
-                if 0 <= j < len(own) and own[j].id not in cited_pids:
-                    p = own[j]
-                    near.append(Candidate(f"What does {title} say about “{_opening(p)}”?", kind, doc=p.doc_id,
-                                          paragraph=p.id))
+                opening = _opening(own[j]) if 0 <= j < len(own) and own[j].id not in cited_pids else None
+                if opening:
+                    near.append(Candidate(f"What does {title} say about “{opening}”?", kind, doc=own[j].doc_id,
+                                          paragraph=own[j].id))
     ordered: list[Candidate] = []
     for group in zip_longest_all(holders[:1], recs, near[:1], holders[1:], near[1:]):
         ordered.extend(group)
