@@ -1,4 +1,4 @@
-"""HTML and Markdown for the web app: pure functions, no Gradio.
+"""HTML and Markdown for the web app: pure rendering functions, no Gradio, no I/O.
 
 Everything that came from a document or an answer is untrusted: in HTML it is escaped (html.escape), and in
 Markdown (the chat) images, links and HTML tags are stripped before the app adds its own citation links.
@@ -188,6 +188,18 @@ def render_turns(answers: list[Answer] | None) -> str:
     return f'<div class="rag-turns">{"".join(parts)}</div>'
 
 
+def briefing_numbers(sources, answers: list[tuple[int, Answer]]) -> dict[int, tuple[int, int]]:
+    """A briefing's source numbers (rag.briefing.Source: number, doc, label) -> the (turn, n) of the first
+    citation of the conversation's answers ((turn, Answer) pairs) that names the same paragraph."""
+    out = {}
+    for source in sources:
+        found = next(((turn, c.n) for turn, a in answers for c in a.citations
+                      if c.doc == source.doc and c.label == source.label), None)
+        if found:
+            out[source.number] = found
+    return out
+
+
 def link_briefing_markers(markdown: str, numbers: dict[int, tuple[int, int]]) -> str:
     """A briefing's global [g] markers -> links to the answer and citation they stand for ((turn, n)), so that
     hovering one shows its card and clicking it opens the paragraph, as in the chat."""
@@ -336,32 +348,6 @@ def document_choices(documents: list[Document]) -> list[tuple[str, str]]:
     return out
 
 
-def recommendation_rows(paragraphs: list[Paragraph], titles: dict[str, str], query: str = "",
-                        doc_id: str | None = None) -> tuple[list[list], list[str]]:
-    """Recommendation items matching a search (every word must appear, in text, section or the item it
-    belongs to) and a document filter -> (table rows, paragraph ids in row order)."""
-    terms = [t for t in re.findall(r"\w+", (query or "").lower())]
-    rows, ids = [], []
-    for p in paragraphs:
-        if p.kind != "recommendation" or (doc_id and p.doc_id != doc_id):
-            continue
-        hay = " ".join(x for x in (p.text, p.section, p.context, p.label) if x).lower()
-        if terms and not all(t in hay for t in terms):
-            continue
-        rows.append([titles.get(p.doc_id, p.doc_id), p.label, p.text, p.section or ""])
-        ids.append(p.id)
-    return rows, ids
-
-
-def question_about(p: Paragraph, title: str = "") -> str:
-    """The question 'Ask about this' puts in the chat box (the item's own words: a title's words could make the
-    question look like it is about something the documents never mention)."""
-    text = re.sub(r"\s+", " ", p.text).strip().rstrip(".;:")
-    if len(text) > 200:
-        text = text[:200].rsplit(" ", 1)[0] + " …"
-    return f"What do the documents say about “{text}”?"
-
-
 def render_ingest_report(reports) -> str:
     """The per-file report after an upload: status, paragraphs, and for a failure the reason and what to do."""
     if not reports:
@@ -383,54 +369,3 @@ def render_settings(store: str, composer: str, model_server: str | None) -> str:
     server = html.escape(model_server) if model_server else "none (answers are built from the documents' sentences)"
     return (f'<div class="rag-settings">Library: <code>{html.escape(store)}</code> · Answers: '
             f'<b>{html.escape(composer)}</b> · Model server: {server}</div>')
-
-
-# ---------------------------------------------------------------------------------------------- uploads
-ALLOWED_EXTENSIONS = (".pdf", ".docx", ".html", ".htm", ".md", ".txt")
-
-
-class UploadRefused(ValueError):
-    def __init__(self, reason: str, hint: str = ""):
-        super().__init__(reason)
-        self.reason, self.hint = reason, hint
-
-
-def safe_filename(name: str | None) -> str:
-    """A file name with no path parts and only safe characters (letters and digits in any script, '-', '_',
-    '.'), no leading dots, at most 120 characters, extension lower-cased: '../../etc/x.MD' -> 'x.md'."""
-    import unicodedata
-
-    name = unicodedata.normalize("NFKC", name or "")
-    name = re.split(r"[/\\]", name)[-1]
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE)
-    stem = re.sub(r"([.-])[.-]+", r"\1", stem).strip(".-_ ")[:100] or "upload"
-    ext = re.sub(r"[^A-Za-z0-9]", "", ext).lower()[:10]
-    return f"{stem}.{ext}" if ext else stem
-
-
-def check_upload(name: str, size: int, max_mb: float) -> str:
-    """Server-side checks for an uploaded file -> its safe name; raises UploadRefused."""
-    safe = safe_filename(name)
-    ext = "." + safe.rpartition(".")[2] if "." in safe else ""
-    if ext not in ALLOWED_EXTENSIONS:
-        raise UploadRefused(f"“{ext or 'no extension'}” files are not accepted",
-                            "upload PDF, DOCX, HTML, Markdown or plain-text files (" + ", ".join(ALLOWED_EXTENSIONS) + ")")
-    if size > max_mb * 1024 * 1024:
-        raise UploadRefused(f"the file is {size / 1024 / 1024:.1f} MB; the limit is {max_mb:g} MB",
-                            "split the report, or ask the administrator to raise RAG_MAX_UPLOAD_MB")
-    if size == 0:
-        raise UploadRefused("the file is empty", "check that the upload finished")
-    return safe
-
-
-def inside(folder, path) -> bool:
-    """True when `path` (resolved) lies inside `folder` (resolved)."""
-    from pathlib import Path
-
-    try:
-        return Path(path).resolve().is_relative_to(Path(folder).resolve())
-    except (OSError, ValueError):
-        return False

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from test_app import GREAT_FIREWALL, start_app, stop_app
-from test_browser import ask, browser, shot  # noqa: F401 - browser is a fixture
+from test_browser import ask, browser, open_page, shot  # noqa: F401 - browser is a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,16 +52,7 @@ def app(corpus_store_dir, tmp_path_factory, weak_and_strong):
 
 @pytest.fixture
 def page(browser, app):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto(app)
-    pg.wait_for_selector("#rag-question textarea", timeout=60_000)
-    yield pg
-    context.close()
-    assert not errors, errors
+    yield from open_page(browser, app, ["clipboard-read", "clipboard-write"])
 
 
 def card(page) -> str:
