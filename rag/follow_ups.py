@@ -27,6 +27,7 @@ REFERS = re.compile(r"^(?:it|its|they|them|their|this|that|these|those|he|she|hi
 REC_QUESTION = re.compile(r"\b(recommend\w*|urge[sd]?|calls? (?:up)?on|propos\w*)\b", re.I)
 DISCOURSE = re.compile(r"^(?:(?:first|second|third|fourth|fifth|finally|lastly|moreover|furthermore|however|"
                        r"in fact|indeed|meanwhile|thus|also|and|but|so|and relatedly|in addition)\b,?\s*)+", re.I)
+DANGLING = {"and", "or", "but", "of", "the", "a", "an", "to", "in", "on", "for", "with", "by", "as", "at", "from"}
 MAX_TOPIC_WORDS = 8
 MAX_QUOTE_WORDS = 10
 
@@ -70,7 +71,10 @@ def _opening(p: Paragraph) -> str | None:
     if cut < 3:
         return None
     if min(cut, MAX_QUOTE_WORDS) < len(parts):
-        first = " ".join(parts[:min(cut, MAX_QUOTE_WORDS)]).rstrip(",;:") + " …"
+        kept = parts[:min(cut, MAX_QUOTE_WORDS)]
+        while len(kept) > 3 and kept[-1].lower().strip(",;:") in DANGLING:
+            kept.pop()  # "... footprint and …" -> "... footprint …"
+        first = " ".join(kept).rstrip(",;:") + " …"
     return first
 
 

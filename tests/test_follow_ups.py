@@ -130,5 +130,8 @@ def test_candidates_other_holders_recommendations_and_neighbours():
     assert prev.question == "What does the Report a say about “The Great Firewall blocks foreign news sites”?"
     assert nxt.question == "What does the Report a say about “Officials in the capital say …”?"  # no "that it"
     assert {c.kind for c in out[:3]} == {"holder", "recommendations", "next"}  # variety first
+    footprint = Paragraph(id="a:9", doc_id="a", ordinal=9, label="9", kind="paragraph",
+                          text="Fourth, China’s international footprint and its position on the world stage grew.")
+    assert follow_ups._opening(footprint) == "China’s international footprint …"  # no dangling "and"
     scoped = follow_ups.candidates(answer.question, answer, docs, paragraphs, ["c", "a", "b"], ["a", "b"])
     assert not any("Report c" in c.question for c in scoped)  # only documents the user searches
