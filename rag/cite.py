@@ -136,10 +136,31 @@ def _quoted_mask(own: list[str], paragraph_words: list[str], n: int = 4) -> list
     return mask
 
 
+def _in_order(own: list[str], mask: list[bool], paragraph_words: list[str]) -> bool:
+    """The sentence's quoted runs (maximal stretches of masked words) appear in the paragraph in the same order:
+    fragments put back together differently are not a quote."""
+    at, i = 0, 0
+    while i < len(own):
+        if not mask[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(own) and mask[j]:
+            j += 1
+        run = own[i:j]
+        found = next((k for k in range(at, len(paragraph_words) - len(run) + 1)
+                      if paragraph_words[k:k + len(run)] == run), None)
+        if found is None:
+            return False
+        at, i = found + len(run), j
+    return True
+
+
 def support(sentence: str, paragraph: str, context: str = "") -> float:
     """How well `paragraph` supports `sentence`, from 0 to 1, by the measures `why_unsupported` checks.
 
-    1.0: the sentence quotes the paragraph word for word; around the quote it adds only attribution (words of
+    1.0: the sentence quotes the paragraph word for word (in the paragraph's order, fragments joined by at most
+    attribution and joining words); around the quote it adds only attribution (words of
     `context`, the document's title, article, date and ¶ label, and verbs like "states" or "recommends"). Below
     that: a paraphrase, scored as the mean of the share of the sentence's content words the paragraph holds, the
     share its closest sentence holds and the share of the sentence quoted verbatim, times the share of the
@@ -149,11 +170,12 @@ def support(sentence: str, paragraph: str, context: str = "") -> float:
     own = words(clean)
     if not own:
         return 0.0
-    mask = _quoted_mask(own, words(paragraph))
+    paragraph_words = words(paragraph)
+    mask = _quoted_mask(own, paragraph_words)
     reason = why_unsupported(clean, paragraph, context)
     allowed = ATTRIBUTION | set(words(context))
-    if reason is None and any(mask) and all(q or (w in allowed and not NEGATION.fullmatch(w))
-                                           for w, q in zip(own, mask)):
+    if (reason is None and any(mask) and all(q or (w in allowed and not NEGATION.fullmatch(w))
+                                             for w, q in zip(own, mask)) and _in_order(own, mask, paragraph_words)):
         return 1.0
     figures = numbers(clean)
     have_numbers = {_number(x) for x in numbers(f"{paragraph} {context}")}

@@ -4,9 +4,10 @@ After an answer, `suggest()` writes candidate questions from what the answer sta
   - what another holder (document) says on the same topic,
   - the recommendations on the topic (or, after a question about recommendations, the others in its section),
   - the paragraph after and the paragraph before the first one cited.
-Each candidate then goes through the pipeline's own steps as a click would send it (the conversation so far, the
-same document scope: check -> resolve -> retrieve), and the reader (rag.reading) judges the evidence without
-sentence vectors, the cheap way. A candidate is offered only when the reader says the documents answer it, its
+A candidate must stand on its own (asked after this answer, rag.chain would otherwise read it as a follow-up and
+borrow this question's words); it then goes through the pipeline's own steps as a click sends it (check ->
+retrieve, in the same document scope) and the reader (rag.reading) judges the evidence without sentence vectors,
+the cheap way. No model server is asked anything. A candidate is offered only when the reader says the documents answer it, its
 best sentence is not one this answer already cites, and it comes from the holder or paragraph the suggestion
 names. Checks run in order until enough have passed or the time budget is spent: an unchecked candidate is never
 offered.
@@ -18,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 from rag.model import FOOTNOTE, HEADING, Answer, Paragraph
-from rag.text import sentences, words
+from rag.text import sentences, topic_words, words
 
 ABOUT = re.compile(r"\b(?:about|regarding|concerning|on the subject of|with regard to|in relation to|on)\s+(.+?)"
                    r"[\s?.!]*$", re.I)
@@ -133,6 +134,7 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
     """Up to `limit` checked follow-up questions for `answer` (the Answer of `turn`, a rag.chain.Turn)."""
     if not answer.found or not answer.citations or limit <= 0:
         return []
+    from rag.chain import FOLLOW_UP  # (rag.chain imports this module)
     from rag.question import read
     from rag.reading import load_fitted, read_evidence
 
@@ -142,7 +144,6 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
     evidence_docs = list(dict.fromkeys(e.paragraph.doc_id for e in turn.evidence))
     asked = {re.sub(r"\s+", " ", q).strip().lower() for q, _ in turn.history} | {answer.question.strip().lower()}
     cited = {c.paragraph_id for c in answer.citations}
-    history = (list(turn.history) + [(answer.question, answer.answer)])[-6:]
     fitted = load_fitted()
     known = lambda term: term in lexicon.df  # noqa: E731
     kept: list[str] = []
@@ -151,10 +152,14 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
             break
         if cand.question.lower() in asked or cand.question in kept:
             continue
+        if FOLLOW_UP.search(cand.question) or len(topic_words(cand.question)) <= 2:
+            continue  # asked after this answer, it would borrow its words (rag.chain resolve): it must stand alone
+        # the pipeline's own steps, as the click will send it (standing alone, nothing is borrowed, and no model
+        # server is asked to rewrite it)
         probe = assistant.retrieve(assistant.resolve(assistant.check(
-            {"question": cand.question, "history": history, "doc_ids": turn.doc_ids})))
-        if probe.problem or not probe.evidence or probe.query != probe.question:
-            continue  # (a suggestion must stand on its own, not borrow the last question's words)
+            {"question": cand.question, "history": [], "doc_ids": turn.doc_ids})))
+        if probe.problem or not probe.evidence:
+            continue
         reading = read_evidence(read(probe.query), probe.evidence, lexicon.idf, known, None, fitted)
         if not reading.found:
             continue

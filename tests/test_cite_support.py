@@ -44,6 +44,10 @@ def test_what_the_checker_rejects_scores_low():
                      "The government built many new airports across the western provinces [1]."):
         assert why_unsupported(sentence, LAWYERS, CONTEXT) is not None
         assert support(sentence, LAWYERS, CONTEXT) < 0.5, sentence
+    # fragments put back together in another order are not a quote
+    swapped = ("were penalised for their human rights work by having their licenses suspended, and at least 43 "
+               "defence lawyers and three law firms [1]")
+    assert support(swapped, LAWYERS) < 1.0
     # a "not" slipped between verbatim words is not a quote
     assert support("At least 43 defence lawyers and three law firms were not penalised [1]", LAWYERS) < 0.5
 
