@@ -2,8 +2,9 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--store DIR] [--root-path /rag] [--auth user:pass]
 
-UI wiring lives here; the HTML is rendered by rag/ui.py; answers come from rag.chain.Assistant; the library is
-rag.store.Store (this process is the store's one writer) and rag.ingest. Named API endpoints (gradio_client):
+This file lays out the page and wires its events; what each event does is in web/handlers.py, the page's CSS and
+JavaScript are in web/static/, the HTML is rendered by rag/ui.py, answers come from rag.chain.Assistant and the
+library is rag.store.Store (this process is the store's one writer). Named API endpoints (gradio_client):
 /ask, /new_conversation, /upload, /delete, /briefing, /recommendations; and, without conversation state, what the
 CLI asks while this app holds the store: /answer (one question -> the answer's JSON) and /documents (the library).
 """
@@ -11,25 +12,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
-import threading
-import time
 import traceback
-import uuid
 from pathlib import Path
 
-from rag.config import Settings, get_settings  # sets GRADIO_ANALYTICS_ENABLED=False, HF_HUB_OFFLINE=1 first
+from rag.config import get_settings  # sets GRADIO_ANALYTICS_ENABLED=False, HF_HUB_OFFLINE=1 first
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
 from rag import ui  # noqa: E402
-from rag.ingest import FAILED, FileReport, format_reports, ingest_file, ingest_paths  # noqa: E402
-from rag.model import Answer  # noqa: E402
-from rag.store import Store, StoreBusy, document_row  # noqa: E402
+from rag.ingest import fill_if_empty  # noqa: E402
+from rag.store import Store, StoreBusy  # noqa: E402
+from rag.uploads import ALLOWED_EXTENSIONS  # noqa: E402
+from web.handlers import WebApp  # noqa: E402
 
 EXAMPLES = [
     "What is recommended regarding the Great Firewall?",
@@ -38,327 +35,9 @@ EXAMPLES = [
 ]
 DOC_HEADERS = ["Title", "Year", "Format", "Paragraphs", "Added", "Files"]
 REC_HEADERS = ["Document", "¶", "Recommendation", "Section"]
-
-# One listener for the whole page: a click on a [n] marker in the chat (a link to #cite-T-N), on a source card or
-# on a marker in the positions (buttons with data-turn/data-n) fires this component's 'cite' event.
-CITE_JS = """
-const handler = (e) => {
-  const el = e.target && e.target.closest ? e.target.closest('a[href^="#cite-"], button[data-n][data-turn]') : null;
-  if (!el) return;
-  let turn, n;
-  if (el.tagName === 'A') {
-    const m = (el.getAttribute('href') || '').match(/^#cite-(\\d+)-(\\d+)$/);
-    if (!m) return;
-    turn = parseInt(m[1]); n = parseInt(m[2]);
-  } else {
-    turn = parseInt(el.dataset.turn); n = parseInt(el.dataset.n);
-  }
-  e.preventDefault(); e.stopPropagation();
-  trigger('cite', {turn: turn, n: n});
-};
-if (window.__ragCite) document.removeEventListener('click', window.__ragCite, true);
-window.__ragCite = handler;
-document.addEventListener('click', handler, true);
-"""
-# Keep the highlighted paragraph in view inside the viewer's own scroll box.
-VIEWER_JS = """
-const show = () => {
-  const box = element.querySelector('.rag-viewer');
-  const focus = element.querySelector('.rag-focus');
-  if (box && focus) box.scrollTop = Math.max(0, focus.offsetTop - box.offsetTop - box.clientHeight / 4);
-};
-watch('value', show);
-show();
-"""
-CSS = """
-.rag-settings {font-size: .85em; color: var(--body-text-color-subdued); margin: -4px 0 4px 0;}
-.rag-settings code {font-size: .95em;}
-.rag-panel-title {font-weight: 600; margin-bottom: 6px; font-size: .95em;}
-.rag-hint {font-weight: 400; color: var(--body-text-color-subdued); font-size: .85em; margin-left: .6em;}
-.rag-empty {color: var(--body-text-color-subdued); font-size: .92em; padding: 10px 4px;}
-.rag-sources {max-height: 330px; overflow-y: auto; padding-right: 4px;}
-.rag-source {display: flex; gap: 8px; width: 100%; text-align: left; background: var(--background-fill-secondary);
-  border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 6px;
-  cursor: pointer; font: inherit; color: inherit;}
-.rag-source:hover {border-color: var(--color-accent); background: var(--background-fill-primary);}
-.rag-source.rag-active {border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent);}
-.rag-n {font-weight: 700; color: var(--color-accent); min-width: 2.2em;}
-.rag-source-body {display: flex; flex-direction: column; gap: 2px; min-width: 0;}
-.rag-title {font-weight: 600;}
-.rag-date {color: var(--body-text-color-subdued); font-weight: 400;}
-.rag-where {font-size: .85em; color: var(--body-text-color-subdued);}
-.rag-quote {font-size: .9em; font-style: italic;}
-.rag-tag {background: #e8f0fe; color: #1a4fa3; border-radius: 4px; padding: 0 5px; font-size: .9em; font-style: normal;}
-.rag-viewer {max-height: 460px; overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 10px 12px; background: var(--background-fill-primary); position: relative;}
-.rag-doc-head {position: sticky; top: -10px; background: var(--background-fill-primary); z-index: 1;
-  padding: 6px 0 6px 0; margin-top: -6px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px;}
-.rag-doc-title {font-weight: 700; font-size: 1.02em;}
-.rag-doc-where {color: var(--body-text-color-subdued); font-size: .85em;}
-.rag-doc-heading {font-weight: 700; margin: 10px 0 4px 0;}
-.rag-para {display: flex; gap: 10px; margin: 6px 0; padding: 4px 6px; border-radius: 6px; line-height: 1.45;}
-.rag-label {min-width: 3.6em; color: var(--body-text-color-subdued); font-size: .85em; text-align: right;
-  display: flex; flex-direction: column;}
-.rag-page {font-size: .8em;}
-.rag-text {flex: 1;}
-.rag-kind-footnote {font-size: .82em; color: var(--body-text-color-subdued);}
-.rag-kind-recommendation .rag-text {padding-left: .6em; border-left: 3px solid #9ab8e8;}
-.rag-focus {background: #fff8db; outline: 2px solid #e0b400;}
-.rag-viewer mark {background: #ffd84d; color: #111; padding: 0 1px; border-radius: 2px;}
-.rag-context {font-size: .85em; background: var(--background-fill-secondary); border-radius: 6px; padding: 6px 8px;
-  margin: 4px 0 8px 0; color: var(--body-text-color-subdued);}
-.rag-context span {font-weight: 700; margin-right: .3em;}
-#rag-preview {padding: 8px 16px; border: 1px solid var(--border-color-primary); border-radius: 8px;}
-.rag-more {text-align: center; color: var(--body-text-color-subdued); font-size: .8em; margin: 4px 0;}
-.rag-notfound {display: inline-block; background: #fdecea; color: #8a1c12; border: 1px solid #f1b0a8;
-  border-radius: 6px; padding: 2px 8px; font-weight: 700;}
-.rag-positions {margin-top: 6px;}
-.rag-position-row {display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 10px;}
-.rag-position {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
-  background: var(--background-fill-secondary);}
-.rag-position-head {display: flex; gap: 8px; align-items: center; justify-content: space-between;}
-.rag-stance {text-transform: capitalize; font-weight: 700; border-radius: 4px; padding: 1px 6px; font-size: .85em;
-  background: #eee;}
-.rag-stance-critical {background: #fdecea; color: #8a1c12;}
-.rag-stance-supportive {background: #e6f4ea; color: #14532d;}
-.rag-holders {margin: 6px 0; padding-left: 1.1em; font-weight: 600; font-size: .92em;}
-.rag-summary {font-size: .92em; line-height: 1.45; margin: 4px 0;}
-.rag-position-cites {font-size: .85em; color: var(--body-text-color-subdued);}
-.rag-marker {background: none; border: none; padding: 0 1px; color: var(--color-accent); cursor: pointer;
-  font: inherit; font-weight: 700;}
-.rag-report {border-collapse: collapse; width: 100%; font-size: .92em;}
-.rag-report th, .rag-report td {border-bottom: 1px solid var(--border-color-primary); padding: 4px 8px; text-align: left;
-  vertical-align: top;}
-.rag-num {text-align: right;}
-.rag-status {font-weight: 700; border-radius: 4px; padding: 1px 6px;}
-.rag-status-added, .rag-status-updated {background: #e6f4ea; color: #14532d;}
-.rag-status-unchanged {background: #eef; color: #334;}
-.rag-status-failed {background: #fdecea; color: #8a1c12;}
-#rag-recs, #rag-docs {--font-mono: var(--font);}
-#rag-recs span, #rag-docs span {font-family: var(--font);}
-#rag-chat a[href^="#cite-"] {text-decoration: none; font-weight: 700;}
-"""
-
-
-class WebApp:
-    """The handlers. One per process; per-user state (the conversation) lives in gr.State."""
-
-    def __init__(self, settings: Settings, store: Store, assistant):
-        self.settings = settings
-        self.store = store
-        self.assistant = assistant
-        self.library_lock = threading.Lock()  # one upload or delete at a time
-
-    # ------------------------------------------------------------------ ask
-    def ask(self, question: str, doc_ids: list[str] | None, answers: list[Answer] | None):
-        answers = list(answers or [])
-        question = (question or "").strip()
-        if not question:
-            raise gr.Error("Please type a question.")
-        known = {d.doc_id for d in self.store.list_documents()}
-        scope = [d for d in (doc_ids or []) if d in known] or None
-        try:
-            answer = self.assistant.ask(question, ui.history_pairs(answers), scope)
-        except Exception:  # noqa: BLE001 - the user sees a short message, the console the trace
-            traceback.print_exc()
-            raise gr.Error("Something went wrong while answering. Please try again, or rephrase the question.")
-        answers.append(answer)
-        turn = len(answers) - 1
-        return (self.messages(answers), "", ui.render_sources(answer, turn), ui.render_positions(answer, turn),
-                answers, answer.to_json(), ui.viewer_placeholder())
-
-    # ------------------------------------------------------------------ read API (python -m rag, while this app holds the store)
-    def answer(self, question: str, history: list[list[str]] | None = None,
-               doc_ids: list[str] | None = None) -> dict:
-        """One question -> the answer as `python -m rag ask --json` prints it. No conversation state: a follow-up
-        passes the earlier [question, answer] pairs as history; doc_ids limits the search to those documents."""
-        limit = self.settings.max_question_chars
-        pairs = [(str(h[0])[:limit], str(h[1])[:20 * limit]) for h in (history or [])
-                 if isinstance(h, (list, tuple)) and len(h) == 2]
-        try:
-            answer = self.assistant.ask(question or "", pairs[-6:], list(doc_ids) if doc_ids else None)
-        except Exception:  # noqa: BLE001
-            traceback.print_exc()
-            raise gr.Error("Something went wrong while answering. Please try again, or rephrase the question.")
-        return answer.to_json()
-
-    def documents(self) -> list[dict]:
-        """The indexed documents, as `python -m rag docs --json` lists them (complete documents only)."""
-        return [document_row(d) for d in self.store.list_documents()]
-
-    @staticmethod
-    def messages(answers: list[Answer]) -> list[dict]:
-        out = []
-        for turn, a in enumerate(answers):
-            out.append({"role": "user", "content": ui.clean_markdown(a.question)})
-            out.append({"role": "assistant", "content": ui.chat_markdown(a, turn)})
-        return out
-
-    @staticmethod
-    def pick_example(evt: gr.SelectData) -> str:
-        value = evt.value
-        return value.get("text", "") if isinstance(value, dict) else str(value or "")
-
-    def new_conversation(self):
-        return [], "", ui.render_sources(None), "", [], None, ui.viewer_placeholder(), None
-
-    # ------------------------------------------------------------------ viewer
-    def cite(self, answers: list[Answer] | None, whole: bool, evt: gr.EventData):
-        """A click on [n] (chat, source card or positions) -> the sources of that answer, and the paragraph in
-        its document."""
-        data = getattr(evt, "_data", None) or {}
-        try:
-            turn, n = int(data.get("turn")), int(data.get("n"))
-            answer = (answers or [])[turn]
-            citation = next(c for c in answer.citations if c.n == n)
-        except (TypeError, ValueError, IndexError, StopIteration):
-            return gr.skip(), gr.skip(), gr.skip()
-        target = {"doc": citation.doc, "pid": citation.paragraph_id, "quote": citation.quote}
-        return ui.render_sources(answer, turn, active=n), self.view(target, whole), target
-
-    def view(self, target: dict | None, whole: bool = False) -> str:
-        if not target:
-            return ui.viewer_placeholder()
-        paragraphs = self.store.get_paragraphs(target["doc"])
-        document = self.store.get_document(target["doc"])
-        return ui.render_document(paragraphs, target.get("pid"), target.get("quote"),
-                                  context=None if whole else 3, document=document)
-
-    # ------------------------------------------------------------------ library
-    def library(self, scope: list[str] | None = None):
-        """Fresh values for everything that lists documents."""
-        docs = self.store.list_documents()
-        choices = ui.document_choices(docs)
-        ids = {d.doc_id for d in docs}
-        keep = [d for d in (scope or []) if d in ids]
-        return (gr.update(value=ui.document_rows(docs)),
-                gr.update(choices=choices, value=None),
-                gr.update(choices=choices, value=keep),
-                gr.update(choices=[("All documents", "")] + choices, value=""))
-
-    def upload(self, files, progress=gr.Progress()):
-        """Uploaded files -> checked, copied into the uploads folder under a safe name, ingested; a report per file."""
-        files = [f for f in (files or []) if f]
-        if not files:
-            raise gr.Error("Choose one or more files to add.")
-        reports: list[FileReport] = []
-        uploads = self.settings.uploads
-        with self.library_lock:
-            for i, f in enumerate(files):
-                path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-                original = getattr(f, "orig_name", None) or path.name
-                progress((i, len(files)), desc=f"Reading {ui.safe_filename(original)} ({i + 1} of {len(files)})")
-                reports.append(self._ingest_upload(path, original, uploads, progress, i, len(files)))
-        progress(1.0, desc="Done")
-        print(format_reports(reports), flush=True)
-        # "file", not "path": gradio_client would take a dict with a "path" for a file to download
-        summary = [{"file": r.path, "status": r.status, "paragraphs": r.paragraphs, "title": r.title,
-                    "doc_id": r.doc_id, "reason": r.reason, "hint": r.hint} for r in reports]
-        return ui.render_ingest_report(reports), summary, None
-
-    def _ingest_upload(self, path: Path, original: str, uploads: Path, progress, i: int, total: int) -> FileReport:
-        try:
-            size = path.stat().st_size
-            safe = ui.check_upload(original, size, self.settings.max_upload_mb)
-        except ui.UploadRefused as exc:
-            return FileReport(path=ui.safe_filename(original), status=FAILED, reason=exc.reason, hint=exc.hint)
-        except OSError:
-            return FileReport(path=ui.safe_filename(original), status=FAILED, reason="the upload could not be read",
-                              hint="try uploading it again")
-        uploads.mkdir(parents=True, exist_ok=True)
-        final = uploads / safe
-        incoming = uploads / ".incoming" / uuid.uuid4().hex
-        staged = incoming / safe
-        if not (ui.inside(uploads, final) and ui.inside(uploads, staged)):  # cannot happen with a safe name
-            return FileReport(path=safe, status=FAILED, reason="unsafe file name", hint="rename the file")
-        incoming.mkdir(parents=True)
-        try:
-            shutil.copyfile(path, staged)
-            done = [0]
-
-            def on_paragraphs(k: int) -> None:
-                done[0] += k
-                progress((i, total), desc=f"Indexing {safe}: {done[0]} paragraphs ({i + 1} of {total})")
-
-            report = ingest_file(self.store, staged, source=f"uploads/{safe}", progress=on_paragraphs)
-            if report.ok:
-                os.replace(staged, final)  # replaces a link at `final`, never follows it
-            return report
-        except Exception:  # noqa: BLE001
-            traceback.print_exc()
-            return FileReport(path=safe, status=FAILED, reason="the file could not be added",
-                              hint="check that it opens on your computer, then try again")
-        finally:
-            shutil.rmtree(incoming, ignore_errors=True)
-
-    def delete(self, doc_id: str | None):
-        if not doc_id:
-            raise gr.Error("Choose a document to delete.")
-        with self.library_lock:
-            doc = self.store.get_document(doc_id)
-            if doc is None:
-                raise gr.Error("That document is no longer in the library.")
-            self.store.delete_document(doc_id)
-            for source in doc.sources:
-                if source.startswith("uploads/"):
-                    target = self.settings.uploads / ui.safe_filename(source)
-                    if ui.inside(self.settings.uploads, target):
-                        target.unlink(missing_ok=True)
-        return f"Deleted “{doc.title}” ({doc.paragraphs} paragraphs)."
-
-    # ------------------------------------------------------------------ recommendations
-    def recommendations(self, query: str, doc_id: str | None):
-        titles = {d.doc_id: d.title for d in self.store.list_documents()}
-        rows, ids = ui.recommendation_rows(self.store.get_paragraphs(), titles, query or "", doc_id or None)
-        return rows, ids
-
-    def pick_recommendation(self, ids: list[str], evt: gr.SelectData):
-        try:
-            pid = ids[evt.index[0]]
-        except (TypeError, IndexError, KeyError):
-            return gr.skip(), gr.skip()
-        doc_id = pid.split(":")[0]
-        paragraph = next((p for p in self.store.get_paragraphs(doc_id) if p.id == pid), None)
-        if paragraph is None:
-            return ui.render_document([], None), None
-        target = {"doc": paragraph.doc_id, "pid": pid, "quote": None}
-        return self.view(target), target
-
-    def ask_about(self, target: dict | None):
-        if not target:
-            raise gr.Error("Select a recommendation in the table first.")
-        paragraph = next((p for p in self.store.get_paragraphs(target["doc"]) if p.id == target["pid"]), None)
-        document = self.store.get_document(target["doc"])
-        if paragraph is None or document is None:
-            raise gr.Error("That recommendation is no longer in the library.")
-        return ui.question_about(paragraph, document.title), gr.Tabs(selected="ask")
-
-    # ------------------------------------------------------------------ briefing
-    @staticmethod
-    def briefing_choices(answers: list[Answer] | None, selected: list[int] | None):
-        answers = answers or []
-        choices = [(f"{i + 1}. {a.question}", i) for i, a in enumerate(answers)]
-        keep = [i for i in (selected or []) if i < len(answers)]
-        if answers and answers[-1].found and len(answers) - 1 not in keep:
-            keep.append(len(answers) - 1)
-        return gr.update(choices=choices, value=keep)
-
-    def briefing(self, answers: list[Answer] | None, selected: list[int] | None):
-        answers = answers or []
-        chosen = [answers[i] for i in sorted(set(selected or [])) if 0 <= i < len(answers)] or answers
-        if not chosen:
-            raise gr.Error("Ask a question first: the briefing is made from the conversation's answers.")
-        try:
-            from rag import briefing
-        except ImportError:
-            raise gr.Error("Briefing export is not available in this installation.")
-        folder = Path(tempfile.mkdtemp(prefix="briefing-"))
-        stamp = time.strftime("%Y-%m-%d-%H%M")
-        markdown = briefing.to_markdown(chosen)
-        md_path = folder / f"briefing-{stamp}.md"
-        md_path.write_text(markdown, encoding="utf-8")
-        docx_path = Path(briefing.to_docx(chosen, folder / f"briefing-{stamp}.docx"))
-        return [str(md_path), str(docx_path)], ui.clean_markdown(markdown)
+STATIC = Path(__file__).resolve().parent / "web" / "static"  # the page's CSS and JavaScript
+PAGE_JS = (STATIC / "page.js").read_text(encoding="utf-8")  # citations: click, hover card, copy with sources
+VIEWER_JS = (STATIC / "viewer.js").read_text(encoding="utf-8")  # keep the highlighted paragraph in view
 
 
 def build(app: WebApp) -> gr.Blocks:
@@ -397,12 +76,13 @@ def build(app: WebApp) -> gr.Blocks:
                                                 allow_custom_value=True)
                             clear = gr.Button("New conversation", scale=1, min_width=80, size="sm")
                     with gr.Column(scale=4):
-                        sources = gr.HTML(ui.render_sources(None), js_on_load=CITE_JS, elem_id="rag-sources")
+                        sources = gr.HTML(ui.render_sources(None), js_on_load=PAGE_JS, elem_id="rag-sources")
                         gr.Markdown("**In the document**")
                         viewer = gr.HTML(ui.viewer_placeholder(), js_on_load=VIEWER_JS, elem_id="rag-viewer")
                         whole = gr.Checkbox(label="Show the whole document", value=False)
                 positions = gr.HTML("", js_on_load=None, elem_id="rag-positions")
                 answer_json = gr.JSON(visible=False)
+                turns = gr.HTML(ui.render_turns([]), js_on_load=None, elem_id="rag-turns", visible="hidden")
 
             # ---------------------------------------------------------------- Documents
             with gr.Tab("Documents", id="documents"):
@@ -413,7 +93,7 @@ def build(app: WebApp) -> gr.Blocks:
                     with gr.Column():
                         files = gr.File(label=f"Add documents: PDF, DOCX, HTML, Markdown or text, up to "
                                               f"{settings.max_upload_mb:g} MB each", file_count="multiple",
-                                        file_types=list(ui.ALLOWED_EXTENSIONS), elem_id="rag-upload")
+                                        file_types=list(ALLOWED_EXTENSIONS), elem_id="rag-upload")
                         report = gr.HTML("", elem_id="rag-report")
                         report_json = gr.JSON(visible=False)
                     with gr.Column():
@@ -457,24 +137,24 @@ def build(app: WebApp) -> gr.Blocks:
         # -------------------------------------------------------------------- events
         library_outputs = [docs_table, to_delete, scope, rec_doc]
         rec_outputs = [rec_table, rec_ids]
-        asked = gr.on([question.submit, send.click], app.ask, [question, scope, answers],
-                      [chat, question, sources, positions, answers, answer_json, viewer], api_name="ask",
-                      concurrency_id="ask")
-        chat.example_select(app.pick_example, None, [question], api_visibility="private", queue=False).then(
-            app.ask, [question, scope, answers], [chat, question, sources, positions, answers, answer_json, viewer],
-            api_visibility="private", concurrency_id="ask").success(
+        ask_outputs = [chat, question, sources, positions, answers, answer_json, viewer]
+        asked = gr.on([question.submit, send.click], app.ask, [question, scope, answers], ask_outputs,
+                      api_name="ask", concurrency_id="ask")
+        for select in (chat.example_select, chat.option_select):  # an example, or a suggested follow-up: ask it
+            select(app.pick_example, None, [question], api_visibility="private", queue=False).then(
+                app.ask, [question, scope, answers], ask_outputs, api_visibility="private",
+                concurrency_id="ask").success(
+                app.turns, [answers], [turns], api_visibility="private", queue=False).then(
+                app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+        cleared = [chat, question, sources, positions, answers, answer_json, viewer, viewer_target, turns]
+        chat.clear(app.new_conversation, None, cleared, api_visibility="private").then(
             app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
-        chat.clear(app.new_conversation, None,
-                   [chat, question, sources, positions, answers, answer_json, viewer, viewer_target],
-                   api_visibility="private").then(app.briefing_choices, [answers, chosen], [chosen],
-                                                  api_visibility="private")
-        asked.success(app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
-        clear.click(app.new_conversation, None,
-                    [chat, question, sources, positions, answers, answer_json, viewer, viewer_target],
-                    api_name="new_conversation").then(app.briefing_choices, [answers, chosen], [chosen],
-                                                      api_visibility="private")
-        sources.cite(app.cite, [answers, whole], [sources, viewer, viewer_target], api_visibility="private",
-                     show_progress="hidden", queue=False)
+        asked.success(app.turns, [answers], [turns], api_visibility="private", queue=False).then(
+            app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+        clear.click(app.new_conversation, None, cleared, api_name="new_conversation").then(
+            app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+        sources.cite(app.cite, [answers, whole], [sources, viewer, viewer_target, positions, tabs],
+                     api_visibility="private", show_progress="hidden", queue=False)
         whole.change(app.view, [viewer_target, whole], [viewer], api_visibility="private", show_progress="hidden")
 
         gr.on([rec_query.change, rec_doc.change], app.recommendations, [rec_query, rec_doc], rec_outputs,
@@ -519,21 +199,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def fill_if_empty(store: Store, settings: Settings) -> None:
-    """A new store gets the bundled corpus, with progress on the console."""
-    if store.list_documents() or not settings.corpus.is_dir():
-        return
-    print(f"The library is empty: adding the bundled documents from {settings.corpus} ...", flush=True)
-    t0 = time.perf_counter()
-
-    def on_file(i: int, total: int, path: Path) -> None:
-        print(f"  [{i + 1}/{total}] reading and indexing {path.name} ...", flush=True)
-
-    reports = ingest_paths(store, [settings.corpus], on_file=on_file)
-    print(format_reports(reports), flush=True)
-    print(f"Library ready in {time.perf_counter() - t0:.0f} s.", flush=True)
-
-
 def local_address(url: str) -> str:
     """The address a process on this machine reaches the app at (an app listening on all interfaces is reached
     on the loopback)."""
@@ -569,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from rag.chain import Assistant
 
-    fill_if_empty(store, settings)
+    fill_if_empty(store, settings.corpus)
     assistant = Assistant(settings, store)
     if not args.no_warmup and store.list_documents():
         print("Warming up ...", flush=True)
@@ -584,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         demo.launch(server_name=settings.host, server_port=settings.port, share=False, show_error=False,
                     max_file_size=f"{settings.max_upload_mb:g}mb", enable_monitoring=False,
-                    root_path=args.root_path or None, auth=auth, css=CSS, footer_links=["api"],
+                    root_path=args.root_path or None, auth=auth, css_paths=[STATIC / "app.css"],
+                    footer_links=["api"],
                     allowed_paths=[], ssr_mode=False, mcp_server=False, prevent_thread_lock=True)
         if store.lock is not None and demo.local_url:
             store.lock.announce(local_address(demo.local_url))  # python -m rag asks here while this app holds the store

@@ -109,13 +109,22 @@ def cmd_ask(args) -> int:
 
 def format_answer(answer: dict) -> str:
     """An answer's JSON (Answer.to_json()) as text for a terminal."""
-    lines = [f"Q: {answer['question']}", "", answer["answer"], ""]
+    from rag.cite import describe_support
+    from rag.ui import WEAK_EVIDENCE
+
+    lines = [f"Q: {answer['question']}", ""]
+    if answer.get("weak_evidence"):
+        lines += [f"({WEAK_EVIDENCE}.)", ""]
+    lines += [answer["answer"], ""]
     for c in answer["citations"]:
         where = f"¶{c['label']}" + (f", p. {c['page']}" if c.get("page") else "") + \
             (f", {c['section']}" if c.get("section") else "")
-        lines.append(f"  [{c['n']}] {c['title']} ({where})")
+        support = describe_support(c.get("support"))
+        lines.append(f"  [{c['n']}] {c['title']} ({where})" + (f" [{support}]" if support else ""))
         if c.get("quote"):
             lines.append(f"      “{c['quote']}”")
+    if answer.get("follow_ups"):
+        lines += ["", "  You could ask next:"] + [f"    - {q}" for q in answer["follow_ups"]]
     lines.append(f"  ({(answer.get('timings_ms') or {}).get('total', 0):.0f} ms)")
     return "\n".join(lines) + "\n"
 

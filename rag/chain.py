@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.runnables import RunnableLambda
 
-from rag.cite import finalize
+from rag.cite import finalize, set_support
 from rag.model import Draft, Evidence
 from rag.compose.extractive import compose as compose_extractive
 from rag.config import Settings, get_settings
 from rag.disagree import find_positions
+from rag.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Position
 from rag.question import read
 from rag.reading import Reading, load_fitted, read_evidence
@@ -180,10 +181,22 @@ class Assistant:
         turn.timings.setdefault("retrieve", 0.0)
         turn.timings.setdefault("compose", 0.0)
         turn.timings["total"] = round((time.perf_counter() - turn.started) * 1000, 1)
-        return Answer(question=turn.question, answer=text, found=draft.found and bool(citations),
-                      citations=citations, disagreement=turn.disagreement and draft.found, positions=positions,
-                      timings_ms=turn.timings, composer=draft.composer, notes=draft.notes + notes,
-                      resolved_question=turn.query or None)
+        answer = Answer(question=turn.question, answer=text, found=draft.found and bool(citations),
+                        citations=citations, disagreement=turn.disagreement and draft.found, positions=positions,
+                        timings_ms=turn.timings, composer=draft.composer, notes=draft.notes + notes,
+                        resolved_question=turn.query or None)
+        # how well each citation supports its sentence; whether the evidence only touches the question
+        set_support(answer.answer, answer.citations, turn.evidence, [p.holder for p in answer.positions])
+        weak = self.settings.weak_evidence
+        if weak is None:
+            weak = getattr(load_fitted(), "weak", 0.5)  # the fitted value once rag/fitted.json has one
+        answer.weak_evidence = bool(answer.found and turn.reading is not None and turn.reading.answerable < weak)
+        if answer.found and self.settings.follow_ups > 0:  # after "total": suggestions are not the answer's time
+            t0 = time.perf_counter()
+            answer.follow_ups = suggest_follow_ups(self, turn, answer, self.settings.follow_ups,
+                                                   self.settings.follow_up_budget_ms / 1000)
+            turn.timings["follow_ups"] = round((time.perf_counter() - t0) * 1000, 1)
+        return answer
 
     # ------------------------------------------------------------------ helpers
     def similarities(self, question: str, texts: list[str]) -> list[float]:

@@ -108,6 +108,131 @@ def why_unsupported(sentence: str, paragraph: str, context: str = "") -> str | N
     return None
 
 
+# ---------------------------------------------------------------- how well a citation supports its sentence
+# Words a sentence may add around a verbatim quote without claiming anything: attribution and joining words.
+# Negations are never among them (a quote with a "not" slipped in is not a quote).
+ATTRIBUTION = set("""
+according states state stated says say said notes note noted writes write wrote argues argue argued recommends
+recommend recommended calls call called urges urge urged adds add added reports report reported finds find found
+observes observe observed describes describe described warns warn warned concludes conclude concluded also
+the a an that this of in on to for by as with and its their it is are was were be which who from at
+""".split())
+QUOTED, CLOSE, PARTIAL = "quoted", "close paraphrase", "partial"
+CLOSE_SUPPORT = 0.7  # at or above: a close paraphrase; below: partial support
+
+
+def _quoted_mask(own: list[str], paragraph_words: list[str], n: int = 4) -> list[bool]:
+    """Which of the sentence's words lie in a run of at least `n` consecutive words found, in that order, in the
+    paragraph (a sentence shorter than `n` words counts only when the paragraph holds it whole)."""
+    k = min(n, len(own))
+    if k == 0:
+        return []
+    grams = {tuple(paragraph_words[i:i + k]) for i in range(len(paragraph_words) - k + 1)}
+    mask = [False] * len(own)
+    for i in range(len(own) - k + 1):
+        if tuple(own[i:i + k]) in grams:
+            for j in range(i, i + k):
+                mask[j] = True
+    return mask
+
+
+def _in_order(own: list[str], mask: list[bool], paragraph_words: list[str]) -> bool:
+    """The sentence's quoted runs (maximal stretches of masked words) appear in the paragraph in the same order:
+    fragments put back together differently are not a quote."""
+    at, i = 0, 0
+    while i < len(own):
+        if not mask[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(own) and mask[j]:
+            j += 1
+        run = own[i:j]
+        found = next((k for k in range(at, len(paragraph_words) - len(run) + 1)
+                      if paragraph_words[k:k + len(run)] == run), None)
+        if found is None:
+            return False
+        at, i = found + len(run), j
+    return True
+
+
+def support(sentence: str, paragraph: str, context: str = "") -> float:
+    """How well `paragraph` supports `sentence`, from 0 to 1, by the measures `why_unsupported` checks.
+
+    1.0: the sentence quotes the paragraph word for word (in the paragraph's order, fragments joined by at most
+    attribution and joining words); around the quote it adds only attribution (words of
+    `context`, the document's title, article, date and ¶ label, and verbs like "states" or "recommends"). Below
+    that: a paraphrase, scored as the mean of the share of the sentence's content words the paragraph holds, the
+    share its closest sentence holds and the share of the sentence quoted verbatim, times the share of the
+    sentence's figures the paragraph holds; a sentence the checker would reject scores below 0.5. Never 1.0 for
+    a paraphrase (at most 0.95)."""
+    clean = MARKER.sub("", sentence)
+    own = words(clean)
+    if not own:
+        return 0.0
+    paragraph_words = words(paragraph)
+    mask = _quoted_mask(own, paragraph_words)
+    reason = why_unsupported(clean, paragraph, context)
+    allowed = ATTRIBUTION | set(words(context))
+    if (reason is None and any(mask) and all(q or (w in allowed and not NEGATION.fullmatch(w))
+                                             for w, q in zip(own, mask)) and _in_order(own, mask, paragraph_words)):
+        return 1.0
+    figures = numbers(clean)
+    have_numbers = {_number(x) for x in numbers(f"{paragraph} {context}")}
+    figure_share = sum(_number(x) in have_numbers for x in figures) / len(figures) if figures else 1.0
+    content = {stem(w) for w in content_words(NUMBER.sub(" ", clean))}
+    have = {stem(w) for w in content_words(NUMBER.sub(" ", f"{paragraph} {context}"))}
+    whole = len(content & have) / len(content) if content else 1.0
+    closest = best_sentence(clean, paragraph)[1] if content else 1.0
+    verbatim = sum(mask) / len(mask)
+    score = (whole + closest + verbatim) / 3 * figure_share
+    if reason is not None:  # the checker rejects it: below half; a negation or an injected instruction, near 0
+        score = min(score, 0.1 if ("negates" in reason or "instruction" in reason) else 0.45)
+    return round(min(score, 0.95), 3)
+
+
+def describe_support(score: float | None) -> str:
+    """A support score in words a reader understands: "quoted", "close paraphrase" or "partial" ("" if unknown)."""
+    if score is None:
+        return ""
+    if score >= 0.999:
+        return QUOTED
+    return CLOSE if score >= CLOSE_SUPPORT else PARTIAL
+
+
+def citing_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """An answer's sentences that cite, with the numbers each cites (markers written after a full stop belong to
+    the sentence before them); list bullets and Markdown emphasis are left out."""
+    out = []
+    for line in (text or "").split("\n"):
+        body = LIST_ITEM.sub("", re.sub(r"^\s*#{1,6}\s+", "", line))
+        for sentence in model_sentences(body.replace("**", "").replace("*", "")):
+            cited = list(dict.fromkeys(markers(sentence)))
+            if cited:
+                out.append((sentence, cited))
+    return out
+
+
+def set_support(text: str, citations: list[Citation], evidence: list[Evidence] = (),
+                attributions: list[str] = ()) -> None:
+    """Set each citation's `support`: the best score among the answer's sentences that cite it (each scored
+    against that citation's paragraph alone, with its introduction where it has one). `attributions` are names
+    the answer may attribute a quote to besides the document's own (e.g. the holders of the positions)."""
+    intro = {e.paragraph.id: e.paragraph.context or "" for e in evidence}
+    by_n = {c.n: c for c in citations}
+    best: dict[int, float] = {}
+    for sentence, cited in citing_sentences(text):
+        for n in cited:
+            c = by_n.get(n)
+            if c is None:
+                continue
+            context = " ".join(x for x in (c.title, c.section or "", c.date or "", c.label, *attributions) if x)
+            paragraph = f"{intro.get(c.paragraph_id, '')} {c.text}".strip()
+            best[n] = max(best.get(n, 0.0), support(sentence, paragraph, context))
+    for c in citations:
+        c.support = best.get(c.n, 0.0)
+
+
 # ---------------------------------------------------------------- model-written answers
 ALIAS = re.compile(r"\[(?:evidence|block|source|doc(?:ument)?|ref)\s*#?\s*(\d{1,3})\]", re.I)
 URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]\"']+|\bwww\.[^\s<>()\[\]\"']+", re.I)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     min_relevance: float = 0.30
     answer_max_sentences: int = 4  # an answer quotes at most this many sentences (fewer when the ranker is sure)
     answer_max_items: int = 6  # ... and at most this many recommendation items
+    weak_evidence: float | None = None  # an answer is "weak" below this P(answerable); None: the fitted value
+    follow_ups: int = 3  # suggested next questions per answer, each checked answerable first (0: none)
+    follow_up_budget_ms: float = 2000.0  # time allowed for checking them; what is not checked is not offered
 
     # optional generative model (any OpenAI-compatible server)
     llm_base_url: str | None = None

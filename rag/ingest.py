@@ -158,3 +158,21 @@ def format_reports(reports: list[FileReport]) -> str:
     counts = {s: sum(1 for r in reports if r.status == s) for s in (ADDED, UPDATED, UNCHANGED, FAILED)}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items()))
     return "\n".join(lines)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def fill_if_empty(store: Store, corpus: Path, say=_say) -> list[FileReport]:
+    """A new store gets the bundled corpus (every file under `corpus`), with progress through `say`; a store
+    that holds documents, or a missing corpus folder, is left as it is (-> [])."""
+    if store.list_documents() or not Path(corpus).is_dir():
+        return []
+    say(f"The library is empty: adding the bundled documents from {corpus} ...")
+    t0 = time.perf_counter()
+    reports = ingest_paths(store, [corpus], on_file=lambda i, total, path: say(
+        f"  [{i + 1}/{total}] reading and indexing {path.name} ..."))
+    say(format_reports(reports))
+    say(f"Library ready in {time.perf_counter() - t0:.0f} s.")
+    return reports

@@ -150,6 +150,8 @@ class Citation:
     kind: str = PARAGRAPH
     date: str | None = None
     paragraph_id: str = ""
+    # how well the paragraph supports the sentence(s) citing it, 0..1 (rag.cite.support): 1.0 a verbatim quote
+    support: float | None = None
 
 
 class Stance(str, Enum):
@@ -187,6 +189,8 @@ class Answer:
     composer: str = "extractive"
     notes: list[str] = field(default_factory=list)  # e.g. "model unavailable", dropped sentences
     resolved_question: str | None = None  # the question after follow-up resolution
+    weak_evidence: bool = False  # found, but the best evidence only touches the question
+    follow_ups: list[str] = field(default_factory=list)  # next questions the documents answer (rag.follow_ups)
 
     def to_json(self) -> dict:
         out = {
@@ -199,6 +203,8 @@ class Answer:
             "timings_ms": self.timings_ms,
             "composer": self.composer,
             "notes": self.notes,
+            "weak_evidence": self.weak_evidence,
+            "follow_ups": list(self.follow_ups),
         }
         if self.resolved_question and self.resolved_question != self.question:
             out["resolved_question"] = self.resolved_question

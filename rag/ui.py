@@ -1,4 +1,4 @@
-"""HTML and Markdown for the web app: pure functions, no Gradio.
+"""HTML and Markdown for the web app: pure rendering functions, no Gradio, no I/O.
 
 Everything that came from a document or an answer is untrusted: in HTML it is escaped (html.escape), and in
 Markdown (the chat) images, links and HTML tags are stripped before the app adds its own citation links.
@@ -9,10 +9,13 @@ import html
 import re
 from collections.abc import Iterable
 
+from rag.cite import describe_support
 from rag.model import Answer, Citation, Document, Paragraph
+from rag.text import neutralise
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 NOT_FOUND = "Not in the documents"
+WEAK_EVIDENCE = "The documents only touch on this: read the sources"
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
 _LINK = re.compile(r"(?<!!)\[([^\]]+)\]\s*\(([^)]*)\)")
@@ -70,9 +73,40 @@ def chat_markdown(answer: Answer, turn: int) -> str:
     if not answer.found:
         banner = f'<span class="rag-notfound">{NOT_FOUND}</span>'
         return f"{banner}\n\n{body}"
+    if answer.weak_evidence:
+        body = f'<span class="rag-weak">{WEAK_EVIDENCE}</span>\n\n{body}'
     if answer.disagreement and answer.positions:
         body += "\n\n_The positions are laid out side by side below the chat._"
     return body
+
+
+def chat_message(answer: Answer, turn: int, latest: bool = False) -> dict:
+    """The assistant's chat message; the latest answer offers its follow-up questions as clickable options."""
+    message = {"role": "assistant", "content": chat_markdown(answer, turn)}
+    if latest and answer.follow_ups:
+        message["options"] = [{"label": q, "value": q} for q in answer.follow_ups]
+    return message
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer as Markdown to paste elsewhere (the chat's copy button, "Copy with sources"): its text with
+    each [n] as a footnote reference [^n], then one footnote per citation: title (date), ¶ label, page, how
+    well it supports the sentence, and the quoted sentence."""
+    known = {c.n for c in answer.citations}
+    body = MARKER.sub(lambda m: f"[^{m.group(1)}]" if int(m.group(1)) in known else m.group(0),
+                      clean_markdown(answer.answer)).strip()
+    if not answer.found:
+        body = f"**{NOT_FOUND}.** {body}"
+    elif answer.weak_evidence:
+        body = f"> {WEAK_EVIDENCE}.\n\n{body}"
+    notes = []
+    for c in answer.citations:
+        title = " ".join(neutralise(c.title).split()) + (f" ({neutralise(c.date)})" if c.date else "")
+        where_ = [f"¶{neutralise(c.label)}"] + ([f"p. {int(c.page)}"] if c.page else [])
+        support = describe_support(c.support)
+        quote = " ".join(neutralise(c.quote or c.text).split())
+        notes.append(f"[^{int(c.n)}]: *{title}*, {', '.join(where_)}{f' ({support})' if support else ''}: “{quote}”")
+    return body + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
 
 
 def history_pairs(answers: list[Answer], limit: int = 6) -> list[tuple[str, str]]:
@@ -91,9 +125,19 @@ def where(c: Citation | Paragraph) -> str:
     return " · ".join(parts)
 
 
+def support_badge(c: Citation) -> str:
+    """'quoted' / 'close paraphrase' / 'partial', as a small tag (empty when the support is not known)."""
+    words = describe_support(c.support)
+    if not words:
+        return ""
+    return (f'<span class="rag-support rag-support-{_slug(words)}" title="How well ¶{html.escape(c.label)} '
+            f'supports the sentence that cites it">{words}</span>')
+
+
 def render_sources(answer: Answer | None, turn: int = 0, active: int | None = None) -> str:
-    """The sources panel: one card per citation (title, date, ¶label, page, section, the quoted sentence).
-    Each card is a button carrying data-turn / data-n; the page turns a click into a 'cite' event."""
+    """The sources panel: one card per citation (title, date, ¶label, page, section, how well it supports its
+    sentence, the quoted sentence). Each card is a button carrying data-turn / data-n; the page turns a click
+    into a 'cite' event. "Copy with sources" (data-copy-turn) copies the answer with its footnotes."""
     if answer is None:
         return ('<div class="rag-sources rag-empty">Sources appear here after you ask a question. '
                 'Click a source, or a [n] marker in the answer, to read it in its document.</div>')
@@ -113,11 +157,57 @@ def render_sources(answer: Answer | None, turn: int = 0, active: int | None = No
             f'<span class="rag-n">[{int(c.n)}]</span>'
             f'<span class="rag-source-body">'
             f'<span class="rag-title">{plain(c.title)}{date}</span>'
-            f'<span class="rag-where">{kind}{where(c)}</span>'
+            f'<span class="rag-where">{kind}{where(c)} {support_badge(c)}</span>'
             f'<span class="rag-quote">“{plain(short)}”</span>'
             f'</span></button>')
+    copy = (f'<button type="button" class="rag-copy" data-copy-turn="{int(turn)}" title="Copy the answer as '
+            f'Markdown, its sources as footnotes">Copy with sources</button>')
     return (f'<div class="rag-sources"><div class="rag-panel-title">Sources for “{plain(answer.question)}”'
-            f'<span class="rag-hint">click one to read it in its document</span></div>{"".join(cards)}</div>')
+            f'<span class="rag-hint">click one to read it in its document</span>{copy}</div>{"".join(cards)}</div>')
+
+
+def render_card(c: Citation) -> str:
+    """The card shown beside an [n] marker on hover or focus: the quoted sentence, title, ¶ label, page, support."""
+    quote = c.quote or c.text
+    short = quote if len(quote) <= 300 else quote[:300].rsplit(" ", 1)[0] + " …"
+    date = f' <span class="rag-date">({html.escape(str(c.date))})</span>' if c.date else ""
+    page = f" · p. {int(c.page)}" if c.page else ""
+    return (f'<div class="rag-card" data-n="{int(c.n)}"><div class="rag-card-quote">“{plain(short)}”</div>'
+            f'<div class="rag-card-title">{plain(c.title)}{date}</div>'
+            f'<div class="rag-card-where">¶{html.escape(c.label)}{page} {support_badge(c)}</div></div>')
+
+
+def render_turns(answers: list[Answer] | None) -> str:
+    """What the page needs about every answer of the conversation, kept out of sight: the hover cards of its
+    citations and its Markdown with footnotes (data-md), looked up by turn and citation number."""
+    parts = []
+    for turn, a in enumerate(answers or []):
+        cards = "".join(render_card(c) for c in a.citations)
+        parts.append(f'<div class="rag-turn" data-turn="{turn}" data-md="{html.escape(answer_markdown(a))}">'
+                     f'{cards}</div>')
+    return f'<div class="rag-turns">{"".join(parts)}</div>'
+
+
+def briefing_numbers(sources, answers: list[tuple[int, Answer]]) -> dict[int, tuple[int, int]]:
+    """A briefing's source numbers (rag.briefing.Source: number, doc, label) -> the (turn, n) of the first
+    citation of the conversation's answers ((turn, Answer) pairs) that names the same paragraph."""
+    out = {}
+    for source in sources:
+        found = next(((turn, c.n) for turn, a in answers for c in a.citations
+                      if c.doc == source.doc and c.label == source.label), None)
+        if found:
+            out[source.number] = found
+    return out
+
+
+def link_briefing_markers(markdown: str, numbers: dict[int, tuple[int, int]]) -> str:
+    """A briefing's global [g] markers -> links to the answer and citation they stand for ((turn, n)), so that
+    hovering one shows its card and clicking it opens the paragraph, as in the chat."""
+    def sub(m: re.Match) -> str:
+        target = numbers.get(int(m.group(1)))
+        return f"[\\[{m.group(1)}\\]]({cite_link(*target)})" if target else m.group(0)
+
+    return MARKER.sub(sub, markdown)
 
 
 def render_positions(answer: Answer | None, turn: int = 0) -> str:
@@ -143,8 +233,9 @@ def render_positions(answer: Answer | None, turn: int = 0) -> str:
             f'<ul class="rag-holders">{holders}</ul>'
             f'<p class="rag-summary">{summary}</p>'
             f'<div class="rag-position-cites">Sources: {cites or "none"}</div></div>')
-    return (f'<div class="rag-positions"><div class="rag-panel-title">The sources disagree: positions side by '
-            f'side</div><div class="rag-position-row">{"".join(columns)}</div></div>')
+    return (f'<div class="rag-positions" data-turn="{int(turn)}"><div class="rag-panel-title">The sources '
+            f'disagree on “{plain(answer.question)}”: positions side by side</div>'
+            f'<div class="rag-position-row">{"".join(columns)}</div></div>')
 
 
 def _marker_button(turn: int, n: int) -> str:
@@ -257,32 +348,6 @@ def document_choices(documents: list[Document]) -> list[tuple[str, str]]:
     return out
 
 
-def recommendation_rows(paragraphs: list[Paragraph], titles: dict[str, str], query: str = "",
-                        doc_id: str | None = None) -> tuple[list[list], list[str]]:
-    """Recommendation items matching a search (every word must appear, in text, section or the item it
-    belongs to) and a document filter -> (table rows, paragraph ids in row order)."""
-    terms = [t for t in re.findall(r"\w+", (query or "").lower())]
-    rows, ids = [], []
-    for p in paragraphs:
-        if p.kind != "recommendation" or (doc_id and p.doc_id != doc_id):
-            continue
-        hay = " ".join(x for x in (p.text, p.section, p.context, p.label) if x).lower()
-        if terms and not all(t in hay for t in terms):
-            continue
-        rows.append([titles.get(p.doc_id, p.doc_id), p.label, p.text, p.section or ""])
-        ids.append(p.id)
-    return rows, ids
-
-
-def question_about(p: Paragraph, title: str = "") -> str:
-    """The question 'Ask about this' puts in the chat box (the item's own words: a title's words could make the
-    question look like it is about something the documents never mention)."""
-    text = re.sub(r"\s+", " ", p.text).strip().rstrip(".;:")
-    if len(text) > 200:
-        text = text[:200].rsplit(" ", 1)[0] + " …"
-    return f"What do the documents say about “{text}”?"
-
-
 def render_ingest_report(reports) -> str:
     """The per-file report after an upload: status, paragraphs, and for a failure the reason and what to do."""
     if not reports:
@@ -304,54 +369,3 @@ def render_settings(store: str, composer: str, model_server: str | None) -> str:
     server = html.escape(model_server) if model_server else "none (answers are built from the documents' sentences)"
     return (f'<div class="rag-settings">Library: <code>{html.escape(store)}</code> · Answers: '
             f'<b>{html.escape(composer)}</b> · Model server: {server}</div>')
-
-
-# ---------------------------------------------------------------------------------------------- uploads
-ALLOWED_EXTENSIONS = (".pdf", ".docx", ".html", ".htm", ".md", ".txt")
-
-
-class UploadRefused(ValueError):
-    def __init__(self, reason: str, hint: str = ""):
-        super().__init__(reason)
-        self.reason, self.hint = reason, hint
-
-
-def safe_filename(name: str | None) -> str:
-    """A file name with no path parts and only safe characters (letters and digits in any script, '-', '_',
-    '.'), no leading dots, at most 120 characters, extension lower-cased: '../../etc/x.MD' -> 'x.md'."""
-    import unicodedata
-
-    name = unicodedata.normalize("NFKC", name or "")
-    name = re.split(r"[/\\]", name)[-1]
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE)
-    stem = re.sub(r"([.-])[.-]+", r"\1", stem).strip(".-_ ")[:100] or "upload"
-    ext = re.sub(r"[^A-Za-z0-9]", "", ext).lower()[:10]
-    return f"{stem}.{ext}" if ext else stem
-
-
-def check_upload(name: str, size: int, max_mb: float) -> str:
-    """Server-side checks for an uploaded file -> its safe name; raises UploadRefused."""
-    safe = safe_filename(name)
-    ext = "." + safe.rpartition(".")[2] if "." in safe else ""
-    if ext not in ALLOWED_EXTENSIONS:
-        raise UploadRefused(f"“{ext or 'no extension'}” files are not accepted",
-                            "upload PDF, DOCX, HTML, Markdown or plain-text files (" + ", ".join(ALLOWED_EXTENSIONS) + ")")
-    if size > max_mb * 1024 * 1024:
-        raise UploadRefused(f"the file is {size / 1024 / 1024:.1f} MB; the limit is {max_mb:g} MB",
-                            "split the report, or ask the administrator to raise RAG_MAX_UPLOAD_MB")
-    if size == 0:
-        raise UploadRefused("the file is empty", "check that the upload finished")
-    return safe
-
-
-def inside(folder, path) -> bool:
-    """True when `path` (resolved) lies inside `folder` (resolved)."""
-    from pathlib import Path
-
-    try:
-        return Path(path).resolve().is_relative_to(Path(folder).resolve())
-    except (OSError, ValueError):
-        return False

@@ -123,6 +123,63 @@ def test_chat_markdown_links_markers_and_marks_not_found():
     assert "#cite" not in out  # a marker naming no citation stays plain text
 
 
+def test_weak_evidence_banner_and_follow_up_options():
+    weak = make_answer(weak_evidence=True, follow_ups=["What does the Briefing say about the firewall?"])
+    out = ui.chat_markdown(weak, turn=0)
+    assert out.startswith('<span class="rag-weak">The documents only touch on this: read the sources</span>')
+    assert "rag-weak" not in ui.chat_markdown(make_answer(), turn=0)
+    assert "rag-weak" not in ui.chat_markdown(make_answer(found=False, weak_evidence=True), turn=0)
+    latest = ui.chat_message(weak, 0, latest=True)
+    assert latest["role"] == "assistant" and latest["content"] == out
+    assert latest["options"] == [{"label": "What does the Briefing say about the firewall?",
+                                  "value": "What does the Briefing say about the firewall?"}]
+    assert "options" not in ui.chat_message(weak, 0, latest=False)  # only the answer being read offers them
+    assert "options" not in ui.chat_message(make_answer(), 0, latest=True)
+
+
+def test_answer_markdown_keeps_the_sources_as_footnotes():
+    answer = make_answer(weak_evidence=True)
+    answer.citations[0].support, answer.citations[1].support = 1.0, 0.62
+    md = ui.answer_markdown(answer)
+    body, notes = md.split("\n\n[^1]:")
+    assert body.startswith("> The documents only touch on this: read the sources.")
+    assert "It says dismantle it [^1]. Lawyers were penalised [^2]." in body
+    assert "evil.example" not in md and "<" not in md.replace("&lt;", "")
+    assert notes.startswith(" *UPR 2018 (2018)*, ¶9(8), p. 3 (quoted): “dismantle the Great Firewall”")
+    assert "[^2]: *Briefing (2022)*, ¶4 (partial): “At least 43 lawyers were penalised.”" in md
+    refused = ui.answer_markdown(make_answer(found=False, citations=[], answer="The documents do not say [3]."))
+    assert refused.startswith("**Not in the documents.**") and "[^" not in refused
+
+
+def test_render_turns_holds_each_answers_cards_and_markdown():
+    first, second = make_answer(), make_answer(question="Second?", answer="Only this [1].")
+    first.citations[0].support = 1.0
+    out = ui.render_turns([first, second])
+    assert out.count('class="rag-turn"') == 2 and 'data-turn="0"' in out and 'data-turn="1"' in out
+    assert out.count('class="rag-card"') == 4 and 'data-n="2"' in out
+    assert "“dismantle the Great Firewall”" in out and "¶9(8) · p. 3" in out and ">quoted<" in out
+    assert "<b>" not in out and "<i>" not in out  # titles and sections from documents are escaped
+    assert html.escape(ui.answer_markdown(first)) in out  # data-md: the Markdown, escaped in the attribute
+    assert ui.render_turns([]) == '<div class="rag-turns"></div>'
+
+
+def test_sources_show_support_in_words_and_copy_with_sources():
+    answer = make_answer()
+    answer.citations[0].support, answer.citations[1].support = 1.0, 0.8
+    out = ui.render_sources(answer, turn=3)
+    assert 'class="rag-support rag-support-quoted"' in out and ">close paraphrase<" in out
+    assert 'class="rag-copy" data-copy-turn="3"' in out and "Copy with sources" in out
+    answer.citations[1].support = 0.2
+    assert ">partial<" in ui.render_sources(answer, turn=3)
+
+
+def test_briefing_markers_link_to_their_citations():
+    md = "Text [1] and [2]. Quote **[1]** and an unknown [9]."
+    out = ui.link_briefing_markers(md, {1: (0, 2), 2: (1, 1)})
+    assert out == ("Text [\\[1\\]](#cite-0-2) and [\\[2\\]](#cite-1-1). Quote **[\\[1\\]](#cite-0-2)** and an "
+                   "unknown [9].")
+
+
 def test_history_pairs_are_question_answer_tuples():
     answers = [make_answer(question=f"q{i}", answer=f"a{i}") for i in range(8)]
     assert ui.history_pairs(answers, limit=3) == [("q5", "a5"), ("q6", "a6"), ("q7", "a7")]
@@ -174,46 +231,6 @@ def test_render_positions_one_column_per_holder():
     assert ui.render_positions(make_answer()) == ""
 
 
-@pytest.mark.parametrize("name, safe", [
-    ("../../etc/passwd.md", "passwd.md"),
-    ("..\\..\\windows\\x.TXT", "x.txt"),
-    ("/abs/path/report.pdf", "report.pdf"),
-    ("..", "upload"),
-    (".hidden.md", "hidden.md"),
-    ("a b;rm -rf $(x).docx", "a-b-rm-rf-x.docx"),
-    ("报告 2018.pdf", "报告-2018.pdf"),
-    ("evil\x00.md", "evil.md"),
-    ("ｆｕｌｌ／..／name.md", "name.md"),
-])
-def test_safe_filename(name, safe):
-    assert ui.safe_filename(name) == safe
-    assert "/" not in ui.safe_filename(name) and not ui.safe_filename(name).startswith(".")
-
-
-def test_check_upload_refuses_types_and_sizes():
-    assert ui.check_upload("Report.PDF", 1000, 25) == "Report.pdf"
-    for bad in ("x.exe", "x.svg", "x.html.exe", "noext"):
-        with pytest.raises(ui.UploadRefused):
-            ui.check_upload(bad, 1000, 25)
-    with pytest.raises(ui.UploadRefused, match="limit"):
-        ui.check_upload("big.pdf", 26 * 1024 * 1024, 25)
-    with pytest.raises(ui.UploadRefused, match="empty"):
-        ui.check_upload("empty.md", 0, 25)
-
-
-def test_recommendation_rows_search_and_filter():
-    ps = paragraphs(4)
-    ps[1].kind, ps[1].text, ps[1].context = "recommendation", "Dismantle the Great Firewall", "Intro to internet"
-    ps[2].kind, ps[2].text = "recommendation", "Release all detainees"
-    other = Paragraph(id="d2:00001", doc_id="d2", ordinal=1, label="3(1)", kind="recommendation",
-                      text="Ratify the ICCPR")
-    rows, ids = ui.recommendation_rows(ps + [other], {"d1": "UPR", "d2": "Other"})
-    assert ids == ["d1:00001", "d1:00002", "d2:00001"] and rows[0][0] == "UPR"
-    assert ui.recommendation_rows(ps + [other], {}, "internet firewall")[1] == ["d1:00001"]  # context counts
-    assert ui.recommendation_rows(ps + [other], {}, "", "d2")[1] == ["d2:00001"]
-    assert "“Dismantle the Great Firewall”" in ui.question_about(ps[1], "UPR")
-
-
 # ============================================================================================== the running app
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
@@ -258,6 +275,15 @@ def test_ask_gives_a_cited_answer(client):
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "(#cite-0-1)" in chat_text(chat[1])  # markers are links the page turns into 'open this source'
     assert "¶" in sources and 'data-n="1"' in sources
+
+
+def test_answer_carries_support_weak_evidence_and_follow_ups(client):
+    chat, _, _, data = ask(client, GREAT_FIREWALL)
+    assert all(c["support"] == 1.0 for c in data["citations"])  # the extractive answer quotes verbatim
+    assert isinstance(data["weak_evidence"], bool)
+    assert ("rag-weak" in chat_text(chat[-1])) == data["weak_evidence"]
+    options = [o["value"] for o in chat[-1].get("options") or []]
+    assert options == data["follow_ups"]  # offered in the chat as clickable options
 
 
 def test_follow_up_keeps_the_conversation(client):

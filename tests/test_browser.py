@@ -45,9 +45,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, url):
+def open_page(browser, url: str, permissions: list[str] = ()):
+    """A fresh browser context on the app, its page loaded; fails the test if the page raised a script error."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    if permissions:
+        context.grant_permissions(list(permissions), origin=url)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -56,6 +58,11 @@ def page(browser, url):
     yield pg
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser, url):
+    yield from open_page(browser, url)
 
 
 def shot(page, name: str) -> None:

@@ -166,3 +166,21 @@ def test_cli_reads_beside_the_app_and_never_sees_an_upload_half_done(corpus_stor
     assert alone.returncode == 0 and "asking that app" not in alone.stderr
     listing = {json.loads(line)["doc"]: json.loads(line) for line in alone.stdout.splitlines()}
     assert set(listing) == set(old) | {new_id} and listing[new_id]["paragraphs"] == total
+
+
+def test_terminal_answer_shows_support_weak_evidence_and_follow_ups():
+    """`python -m rag ask` without --json: the same news as the JSON, in words (rag/__main__.py format_answer)."""
+    from rag.__main__ import format_answer
+
+    answer = {"question": "Q?", "answer": "It says so [1].", "found": True, "weak_evidence": True,
+              "follow_ups": ["What does the other report say about it?"], "timings_ms": {"total": 12.0},
+              "citations": [{"n": 1, "title": "Report", "label": "9(8)", "page": 3, "section": None,
+                             "quote": "It says so.", "support": 1.0}]}
+    text = format_answer(answer)
+    assert "(The documents only touch on this: read the sources.)" in text
+    assert "[1] Report (¶9(8), p. 3) [quoted]" in text
+    assert "You could ask next:\n    - What does the other report say about it?" in text
+    older = {k: v for k, v in answer.items() if k not in ("weak_evidence", "follow_ups")}  # an older app's JSON
+    older["citations"] = [{k: v for k, v in answer["citations"][0].items() if k != "support"}]
+    plain = format_answer(older)
+    assert "only touch" not in plain and "[quoted]" not in plain and "ask next" not in plain

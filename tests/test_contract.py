@@ -112,6 +112,20 @@ def test_single_question_json(corpus_store_dir, stored):
     assert any(c["label"] == "26" for c in row["citations"])
 
 
+def test_answers_carry_support_weak_evidence_and_follow_ups(file_rows):
+    """Issue 14: each citation's support (0..1), each answer's weak_evidence and follow_ups, beside every old key."""
+    for row in file_rows:
+        assert isinstance(row["weak_evidence"], bool)
+        assert isinstance(row["follow_ups"], list) and all(isinstance(q, str) and q for q in row["follow_ups"])
+        assert len(row["follow_ups"]) <= 3 and row["question"] not in row["follow_ups"]
+        for c in row["citations"]:
+            assert is_number(c["support"]) and 0 <= c["support"] <= 1
+        if not row["found"]:
+            assert row["weak_evidence"] is False and row["follow_ups"] == []
+    firewall = file_rows[FILE_QUESTIONS.index(FIREWALL)]
+    assert firewall["citations"] and all(c["support"] == 1.0 for c in firewall["citations"])  # verbatim quotes
+
+
 def test_recommendation_question_cites_labelled_items(file_rows):
     row = file_rows[FILE_QUESTIONS.index(FIREWALL)]
     assert row["found"] is True

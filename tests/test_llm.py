@@ -324,6 +324,32 @@ def test_a_faithful_model_answers_with_renumbered_checked_citations(store, scrip
     assert answer.to_json()["composer"] == "llm"
 
 
+def test_support_says_whether_the_model_quoted_or_paraphrased(store, scripted):
+    """Issue 14: each citation's support comes from the same checker for model answers as for extractive ones:
+    1.0 where the model copied the sentence, less where it reworded it (and the app says so in words)."""
+    from rag.cite import describe_support
+
+    scripted.script = {"reply": good_reply}  # copies each block's first sentence
+    copied = assistant(store, llm_base_url=scripted.url, llm_model="scripted").ask(QUESTION)
+    assert copied.composer == "llm" and copied.citations
+    assert all(c.support == 1.0 for c in copied.citations)
+
+    def reworded(body) -> str:  # the longest first sentence of a block, its halves swapped and a word dropped
+        user = body["messages"][-1]["content"]
+        blocks = re.findall(r"<<<EVIDENCE \[(\d+)\]>>>.*?\ntext: (.*?)\n<<<END", user, re.S)
+        firsts = [(re.split(r"(?<=[.!?])\s+", text.strip())[0].rstrip("."), n) for n, text in blocks]
+        first, n = max(firsts, key=lambda f: len(f[0].split()))
+        words = first.split()
+        return " ".join(words[len(words) // 2:] + words[1:len(words) // 2]) + f" [{n}]."
+
+    scripted.script = {"reply": reworded}
+    answer = assistant(store, llm_base_url=scripted.url, llm_model="scripted").ask(QUESTION)
+    assert answer.composer == "llm", answer.notes
+    (c,) = answer.citations
+    assert 0.6 <= c.support < 1.0 and describe_support(c.support) in ("close paraphrase", "partial")
+    assert answer.to_json()["citations"][0]["support"] == c.support
+
+
 def test_stream_yields_text_as_written_then_the_answer(store, scripted):
     scripted.script = {"reply": good_reply}
     items = list(assistant(store, llm_base_url=scripted.url).stream(QUESTION))

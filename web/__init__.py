@@ -1,0 +1,2 @@
+"""The Gradio app's parts beside app.py: event handlers (handlers.py) and the page's CSS and JavaScript
+(static/)."""
