@@ -17,7 +17,8 @@ PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
     "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
 TYPES = (PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING)
 
-_NOUN = r"(?:\w+\s+){0,2}"  # "which European country", "what kind of"
+# "which European country", "what kind of" (but not "what did the committee": an auxiliary ends the noun phrase)
+_NOUN = r"(?:(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b)\w+\s+){0,2}"
 _RULES: list[tuple[str, re.Pattern]] = [
     (DATE, re.compile(r"\b(when|since when|how long ago|what (year|date|day|month|century|decade|time|period|era)s?|"
                       r"which (year|date|day|month|century|decade|period|era)s?|in what (year|century|decade))\b")),

@@ -1,0 +1,37 @@
+"""What a question asks for (rag/question.py)."""
+import pytest
+
+from rag.question import DATE, NUMBER, PERSON, PLACE, REC, THING, YESNO, normal_value, read, values
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("When was the bridge opened?", DATE), ("In what year did the war end?", DATE),
+    ("How many people were displaced?", NUMBER), ("What is the population of the town?", NUMBER),
+    ("What share of deputies were women?", NUMBER), ("Who wrote the report?", PERSON),
+    ("Which states recommended ratifying the convention?", PERSON), ("Where is the office?", PLACE),
+    ("Which country hosted the summit?", PLACE), ("What did the committee recommend about prisons?", REC),
+    ("Should the penny stay in circulation?", YESNO), ("What is the style of the church?", THING),
+])
+def test_answer_types(question, kind):
+    assert read(question).answer_type == kind
+
+
+def test_values_of_the_asked_type_that_the_question_does_not_name():
+    q = read("When was the Bonner House built in Texas?")
+    assert values("The Bonner House was built in about 1835 in Texas.", DATE, q) == ["1835"]
+    q = read("What is the population of Kensett?")
+    assert values("In 2010, the population of Kensett was 1,791 people.", NUMBER, q) == ["1,791"]
+    q = read("Who is the artist of the album?")
+    assert "Slim the Mobster" in values("The album was recorded by Slim the Mobster in 2013.", PERSON, q)
+
+
+def test_values_compare_as_values():
+    assert normal_value("1,791") == normal_value("1791")
+    assert normal_value("50 per cent") == normal_value("50%")
+    assert normal_value("about 1835") == normal_value("1835")
+
+
+def test_evaluative_questions():
+    assert read("Should abortion be legal?").evaluative
+    assert read("Is the institution adequately funded?").evaluative
+    assert not read("When was the institution founded?").evaluative
