@@ -21,7 +21,7 @@ report reports paper text source sources submission briefing article think think
 explain explains give gives happen happened mean means regarding concerning respect kind kinds type types way ways
 please write show list summarise summarize summary main key anything something question answer like use used
 count counts counted compare compared comparison react reacted reaction stand recommend recommends recommended
-recommendation recommendations call calls called many much
+recommendation recommendations call calls called
 """.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
