@@ -164,8 +164,8 @@ class Assistant:
         similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
         fitted = load_fitted()
         turn.reading = reading = read_evidence(read(turn.query), turn.evidence, lexicon.idf, known, similar, fitted)
+        found = self.answers(turn.query, turn.evidence, reading)
         if self.settings.answers == "fitted":
-            found = reading.found
             if found:
                 turn.disagreement, turn.positions, _ = find_positions(reading, fitted.answer_bearing)
             if turn.disagreement:
@@ -174,7 +174,6 @@ class Assistant:
                 turn.draft = compose_extractive(reading, turn.evidence, known, fitted.coverage,
                                                 self.settings.answer_max_sentences, self.settings.answer_max_items)
         else:  # the hand-tuned rules: still the default (issue 13: the fitted path is not yet better everywhere)
-            found = heuristic.judge(turn.query, turn.evidence, lexicon.idf, known).found
             if found:
                 turn.disagreement, turn.positions, _ = heuristic_positions(turn.query, turn.evidence,
                                                                            self.holder_lean)
@@ -191,6 +190,14 @@ class Assistant:
         elif self.llm is not None:
             turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
+
+    def answers(self, query: str, evidence: list[Evidence], reading: Reading) -> bool:
+        """Whether the documents answer, as the configured answer path judges it (RAG_ANSWERS): the one verdict
+        both the answer and the suggested follow-ups rely on."""
+        if self.settings.answers == "fitted":
+            return reading.found
+        lexicon = self.retriever.lexicon()
+        return heuristic.judge(query, evidence, lexicon.idf, lambda term: term in lexicon.df).found
 
     def holder_lean(self, e: Evidence) -> float:
         """(Heuristic path) how the whole text of e's holder leans: favourable > 0 > critical; computed for every

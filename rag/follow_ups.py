@@ -43,7 +43,7 @@ class Candidate:
 
 def topic(question: str, answer: Answer) -> str | None:
     """What the question is about, in words fit to put in another question: the user's own phrase after
-    "about" / "regarding" (the Great Firewall), else the heading of the first cited paragraph's section, quoted."""
+    "about" / "regarding" (e.g. "the data protection law"), else the heading of the first cited paragraph's section, quoted."""
     m = ABOUT.search(question.strip())
     if m:
         phrase = m.group(1).strip().strip("“”\"'")
@@ -161,7 +161,7 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
         if probe.problem or not probe.evidence:
             continue
         reading = read_evidence(read(probe.query), probe.evidence, lexicon.idf, known, None, fitted)
-        if not reading.found:
+        if not assistant.answers(probe.query, probe.evidence, reading):
             continue
         top = [c.evidence.paragraph for c in reading.candidates[:3]]
         if all(p.id in cited for p in top):

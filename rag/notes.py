@@ -7,8 +7,8 @@ marker is proven: a note of that number exists, and
 - in a PDF, the marker is set as a superscript (smaller and raised: the reader reports it), so "18.5 per cent" set
   in body type keeps its 5 whatever notes exist;
 - in plain text, where nothing is raised, the digits are glued to a word or to closing punctuation, they are the
-  next note in the order the body cites them, and a digit after a decimal point ("2017.2") counts only as the very
-  next note before a new sentence ("by 2017.2 For example"), never inside a figure ("18.5 per cent").
+  next note in the order the body cites them, and a digit after a decimal point ("2019.3") counts only as the very
+  next note before a new sentence ("by 2019.3 Next"), never inside a figure ("18.5 per cent").
 
 A digit that is not proven a marker stays in the text.
 
@@ -145,7 +145,7 @@ def _plain_marker(text: str, start: int, end: int, n: int, last: int) -> bool:
         return False  # markers come in the order of their notes
     before = text[:start]
     if re.search(r"\d[.,]$", before):
-        # "2017.2": a figure's shape; a marker only as the very next note, before a new sentence or the line end
+        # "2019.3": a figure's shape; a marker only as the very next note, before a new sentence or the line end
         after = text[end:]
         return n == last + 1 and (after.strip() == "" or re.match(r"\s+[A-Z“\"‘(]", after) is not None)
     if re.search(r"(?:^|[^\w])[A-Z]$", before):

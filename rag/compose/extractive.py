@@ -89,13 +89,12 @@ def holder_name(e: Evidence) -> str:
     return title
 
 
-def render(picks: list[Pick], question: str) -> tuple[str, dict[int, str]]:
+def render(picks: list[Pick], recs: bool) -> tuple[str, dict[int, str]]:
     """Group the sentences by holder (in order of their best sentence), one cited passage per paragraph."""
     quotes: dict[int, str] = {}
     groups: dict[str, dict[int, list[Pick]]] = {}
     for p in picks:
         groups.setdefault(holder_name(p.evidence), {}).setdefault(p.evidence.n, []).append(p)
-    recs = bool(RECOMMENDING.search(question))
     blocks = []
     for holder, by_paragraph in groups.items():
         lines = []
@@ -138,5 +137,5 @@ def compose(reading: Reading, evidence: list[Evidence], known, coverage: float, 
     chosen = choose(reading, coverage, max_sentences, max_items)
     if not chosen:
         return refusal(reading, evidence, known)
-    text, quotes = render(chosen, reading.question.text)
+    text, quotes = render(chosen, bool(RECOMMENDING.search(reading.question.text)))
     return Draft(text=text, quotes=quotes, found=True)

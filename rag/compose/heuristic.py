@@ -15,8 +15,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from rag.model import Draft, Evidence
-from rag.model import RECOMMENDATION
+from rag.compose.extractive import Pick, render
+from rag.model import RECOMMENDATION, Draft, Evidence
 from rag.text import content_words, numbers, sentences, stem, topic_words, words
 
 REC_QUESTION = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? for|urge\w*|propos\w*|advi[sc]e\w*|demand\w*)\b", re.I)
@@ -28,8 +28,6 @@ WHO_QUESTION = re.compile(r"^\s*(who|whom|which (people|groups?|organi[sz]ations
 PEOPLE = re.compile(r"\b(members?|personnel|people|persons?|officials?|citizens?|judges?|lawyers?|activists?|staff|"
                     r"employees?|workers?|anyone|everyone|residents?|groups?|minorit(y|ies)|women|children|"
                     r"organi[sz]ations?)\b", re.I)
-PRONOUN_START = re.compile(r"^(It|They|This|These|That|Those|Such|She|He|Its|Their|There)\b")
-CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
 
 
 @dataclass
@@ -60,14 +58,6 @@ def judge(question: str, evidence: list[Evidence], idf, known) -> Judgement:
     found = bool(topics) and not proper and (
         (best >= 0.45 and coverage >= 0.45) or (best >= 0.35 and coverage >= 0.7) or (best >= 0.6 and coverage >= 0.3))
     return Judgement(found, coverage, best, [raw[t] for t in missing_stems])
-
-
-@dataclass
-class Pick:
-    evidence: Evidence
-    sentence: str
-    index: int  # sentence position in its paragraph
-    score: float
 
 
 def score_sentences(question: str, evidence: list[Evidence], idf, known, similar=None) -> list[Pick]:
@@ -146,62 +136,6 @@ def select(picks: list[Pick], question: str, limit: int) -> list[Pick]:
     return chosen
 
 
-def passage(paragraph_picks: list[Pick]) -> str:
-    """The picked sentences of one paragraph, in order, with the sentence before any that opens with a
-    pronoun ('It', 'They', 'This'), joined; '…' marks a gap. The words are the document's own."""
-    all_sentences = sentences(paragraph_picks[0].evidence.paragraph.text)
-    wanted: set[int] = set()
-    for p in paragraph_picks:
-        wanted.add(p.index)
-        if PRONOUN_START.match(p.sentence) and p.index > 0:
-            wanted.add(p.index - 1)
-    out, last = [], None
-    for i in sorted(wanted):
-        if last is not None and i != last + 1:
-            out.append("…")
-        out.append(all_sentences[i])
-        last = i
-    return CONNECTIVE.sub("", " ".join(out), count=1)
-
-
-def cite_label(e: Evidence) -> str:
-    return f"¶{e.paragraph.label}"
-
-
-def holder_name(e: Evidence) -> str:
-    title = f"*{e.document.title}*"
-    if e.paragraph.section and e.document.title != e.paragraph.section and e.paragraph.kind != RECOMMENDATION:
-        return f"{title} (“{e.paragraph.section}”)"
-    return title
-
-
-def render(picks: list[Pick], question: str) -> tuple[str, dict[int, str]]:
-    """Group the sentences by holder (in order of their best sentence), one cited passage per paragraph."""
-    quotes: dict[int, str] = {}
-    groups: dict[str, dict[int, list[Pick]]] = {}
-    for p in picks:
-        groups.setdefault(holder_name(p.evidence), {}).setdefault(p.evidence.n, []).append(p)
-    recs = bool(REC_QUESTION.search(question))
-    blocks = []
-    for holder, by_paragraph in groups.items():
-        lines = []
-        ordered = sorted(by_paragraph.values(), key=lambda ps: ps[0].evidence.paragraph.ordinal)
-        for members in ordered:
-            e = members[0].evidence
-            quotes[e.n] = max(members, key=lambda p: p.score).sentence
-            label = f"{cite_label(e)}: " if e.paragraph.kind == RECOMMENDATION else ""
-            lines.append(f"{label}{passage(members)} [{e.n}]")
-        is_rec = recs and any(ps[0].evidence.paragraph.kind == RECOMMENDATION for ps in ordered)
-        if len(picks) == 1:
-            e = picks[0].evidence
-            lead = f"{holder} recommends" if is_rec else f"According to {holder}"
-            blocks.append(f"{lead} ({cite_label(e)}): {lines[0].split(': ', 1)[-1] if is_rec else lines[0]}")
-        else:
-            intro = f"{holder} recommends:" if is_rec else f"{holder}:"
-            blocks.append(intro + "\n" + "\n".join(f"- {line}" for line in lines))
-    return "\n\n".join(blocks), quotes
-
-
 def refusal(question: str, judgement: Judgement, evidence: list[Evidence]) -> Draft:
     subject = ", ".join(f"“{w}”" for w in judgement.missing[:3])
     if subject:
@@ -225,7 +159,7 @@ def compose(question: str, evidence: list[Evidence], idf, known, similar=None) -
     recs = bool(REC_QUESTION.search(question))
     limit = 6 if recs else (4 if broad else 2)
     chosen = select(picks, question, limit)
-    text, quotes = render(chosen, question)
+    text, quotes = render(chosen, bool(REC_QUESTION.search(question)))
     return Draft(text=text, quotes=quotes, found=True)
 
 
