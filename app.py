@@ -191,10 +191,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", help="address to listen on (default RAG_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default RAG_PORT or 7860)")
     parser.add_argument("--store", help="store folder (default RAG_STORE or store/)")
-    parser.add_argument("--root-path", default=os.environ.get("RAG_ROOT_PATH"),
-                        help="URL prefix when served behind a reverse proxy, e.g. /rag")
-    parser.add_argument("--auth", default=os.environ.get("RAG_AUTH"),
-                        help="user:password for a login page (or RAG_AUTH)")
+    parser.add_argument("--root-path", help="URL prefix when served behind a reverse proxy, e.g. /rag "
+                        "(default RAG_ROOT_PATH)")
+    parser.add_argument("--auth", help="user:password for a login page (default RAG_AUTH)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up question at start")
     return parser.parse_args(argv)
 
@@ -218,11 +217,12 @@ def local_address(url: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = get_settings().with_store(args.store)
-    updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    updates = {k: v for k, v in (("host", args.host), ("port", args.port), ("root_path", args.root_path),
+                                 ("auth", args.auth)) if v is not None}
     settings = settings.model_copy(update=updates) if updates else settings
     auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
+    if settings.auth:
+        user, sep, password = settings.auth.partition(":")
         if not (user and sep and password):
             print("error: --auth takes user:password", file=sys.stderr)
             return 2
@@ -245,11 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     app = WebApp(settings, store, assistant)
     demo = build(app)
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
-    print(f"Serving on http://{settings.host}:{settings.port}{args.root_path or ''}", flush=True)
+    print(f"Serving on http://{settings.host}:{settings.port}{settings.root_path or ''}", flush=True)
     try:
         demo.launch(server_name=settings.host, server_port=settings.port, share=False, show_error=False,
                     max_file_size=f"{settings.max_upload_mb:g}mb", enable_monitoring=False,
-                    root_path=args.root_path or None, auth=auth, css_paths=[STATIC / "app.css"],
+                    root_path=settings.root_path or None, auth=auth, css_paths=[STATIC / "app.css"],
                     footer_links=["api"],
                     allowed_paths=[], ssr_mode=False, mcp_server=False, prevent_thread_lock=True)
         if store.lock is not None and demo.local_url:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 from rag.config import get_settings
@@ -41,8 +40,8 @@ class RunningApp:
 
         self.url = busy.url
         auth = None
-        if os.environ.get("RAG_AUTH"):
-            user, _, password = os.environ["RAG_AUTH"].partition(":")
+        if get_settings().auth:
+            user, _, password = get_settings().auth.partition(":")
             auth = (user, password)
         print(f"note: the store is held by {busy.holder}: asking that app at {self.url}",
               file=sys.stderr, flush=True)

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     concurrency: int = 4
     queue_size: int = 64
     max_upload_mb: float = 25.0
+    root_path: str | None = None  # URL prefix when served behind a reverse proxy, e.g. /rag
+    auth: str | None = None  # "user:password" for a login page (the CLI uses it too, to ask a running app)
 
     @property
     def embedded(self) -> bool:

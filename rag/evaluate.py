@@ -15,6 +15,7 @@ import statistics
 from pathlib import Path
 
 from rag.config import ROOT
+from rag.text import fold
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 DEFAULT_FILES = [SHARED_EVAL / "dev_questions.jsonl", *sorted((ROOT / "tests" / "eval").glob("*.jsonl"))]
@@ -49,7 +50,9 @@ def load(files) -> list[dict]:
 
 
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("’", "'").replace("‘", "'")).lower()
+    """Compared as shared/eval/README.md says: case and whitespace folded, curly quotes (and dashes, accents)
+    as straight."""
+    return re.sub(r"\s+", " ", fold(text)).lower()
 
 
 def cites(answer, passage: str, label: str | None = None) -> bool:
