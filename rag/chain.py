@@ -163,7 +163,7 @@ class Assistant:
         known = lambda term: term in lexicon.df  # noqa: E731
         similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
         fitted = load_fitted()
-        turn.reading = reading = read_evidence(read(turn.query), turn.evidence, lexicon.idf, known, similar, fitted)
+        turn.reading = reading = self.reading(turn.query, turn.evidence)
         found = self.answers(turn.query, turn.evidence, reading)
         if self.settings.answers == "fitted":
             if found:
@@ -190,6 +190,13 @@ class Assistant:
         elif self.llm is not None:
             turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
+
+    def reading(self, query: str, evidence: list[Evidence]) -> Reading:
+        """Every sentence of the evidence scored for the question, and whether they answer it (rag/reading.py):
+        the answer and the suggested follow-ups read the evidence the same way."""
+        lexicon = self.retriever.lexicon()
+        return read_evidence(read(query), evidence, lexicon.idf, lambda term: term in lexicon.df,
+                             lambda texts: self.similarities(query, texts), load_fitted())
 
     def answers(self, query: str, evidence: list[Evidence], reading: Reading) -> bool:
         """Whether the documents answer, as the configured answer path judges it (RAG_ANSWERS): the one verdict

@@ -135,8 +135,6 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
     if not answer.found or not answer.citations or limit <= 0:
         return []
     from rag.chain import FOLLOW_UP  # (rag.chain imports this module)
-    from rag.question import read
-    from rag.reading import load_fitted, read_evidence
 
     started = time.perf_counter()
     lexicon = assistant.retriever.lexicon()
@@ -144,8 +142,6 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
     evidence_docs = list(dict.fromkeys(e.paragraph.doc_id for e in turn.evidence))
     asked = {re.sub(r"\s+", " ", q).strip().lower() for q, _ in turn.history} | {answer.question.strip().lower()}
     cited = {c.paragraph_id for c in answer.citations}
-    fitted = load_fitted()
-    known = lambda term: term in lexicon.df  # noqa: E731
     kept: list[str] = []
     for cand in candidates(answer.question, answer, documents, lexicon.paragraphs, evidence_docs, turn.doc_ids):
         if len(kept) >= limit or time.perf_counter() - started > budget_s:
@@ -160,7 +156,7 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
             {"question": cand.question, "history": [], "doc_ids": turn.doc_ids})))
         if probe.problem or not probe.evidence:
             continue
-        reading = read_evidence(read(probe.query), probe.evidence, lexicon.idf, known, None, fitted)
+        reading = assistant.reading(probe.query, probe.evidence)
         if not assistant.answers(probe.query, probe.evidence, reading):
             continue
         top = [c.evidence.paragraph for c in reading.candidates[:3]]
