@@ -167,7 +167,7 @@ class Assistant:
         found = self.answers(turn.query, turn.evidence, reading)
         if self.settings.answers == "fitted":
             if found:
-                turn.disagreement, turn.positions, _ = find_positions(reading, fitted.answer_bearing)
+                turn.disagreement, turn.positions, _ = find_positions(reading)
             if turn.disagreement:
                 turn.draft = both_sides(turn.positions)
             else:
@@ -263,7 +263,7 @@ def both_sides(positions: list[Position]) -> Draft:
     quotes: dict[int, str] = {}
     values = [p.value for p in positions if p.value]
     if len(values) == len(positions):
-        parts = ["**The sources give different answers: " + " / ".join(f"“{v}”" for v in values) + ".**"]
+        parts = ["**The sources disagree: they give " + " / ".join(f"“{v}”" for v in values) + ".**"]
     else:
         parts = ["**The sources disagree on this.**"]
     for pos in positions:

@@ -7,7 +7,7 @@ always between *different* holders that speak to the same thing the question ask
   different values of that type (a bridge opened in 1931 vs 1936; 8,000 people vs 2,100);
 - edits: two holders give the same sentence but for one differing span (the same passage with the answer
   changed), whatever the type;
-- stances: the question asks for a judgement ("Should X?", "Is X fair?") and the holders' sentences on it lean
+- stances: the question asks for a judgement ("Should X?", "Is X fair?", "How has X fared?") and the holders' sentences on it lean
   opposite ways (rag/stance.py);
 - denials: one holder rejects or calls false what another asserts (general English denial vocabulary).
 Within one source, a reported dispute ("X praised ...; however, Y condemned ...") is shown as two sides.
@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 
 from rag.model import Evidence, Position, Stance
-from rag.question import DATE, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
+from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
-from rag.stance import leaning, polarity
-from rag.text import stems, words
+from rag.stance import leaning, polarity, valence
+from rag.text import stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document).
@@ -69,11 +69,14 @@ def setting(c: Candidate) -> set[str]:
 
 
 def voices(reading: Reading) -> list[Voice]:
-    """Holders that speak to what the question asks: their best sentence's setting names every topic word the
-    overall best sentence's setting names (so a passing mention elsewhere is not a voice)."""
+    """Holders that speak to what the question asks about: their best sentence's setting names every topic
+    word the overall best sentence's setting names (so a passing mention elsewhere is not a voice). A word of
+    judgement ("success", "fair": one VADER rates) is what the question asks *about* the topic, not the topic,
+    so a holder that calls the thing a failure is heard on whether it is a success."""
     if not reading.candidates:
         return []
-    focus = set(reading.question.topics) & setting(reading.candidates[0])
+    judging = {stem(w.lower()) for w in words(reading.question.text) if valence(w)}
+    focus = (set(reading.question.topics) - judging) & setting(reading.candidates[0])
     out: dict[str, Voice] = {}
     for c in reading.candidates:
         name = short_name(c.evidence)
@@ -84,18 +87,19 @@ def voices(reading: Reading) -> list[Voice]:
     return list(out.values())
 
 
-def find_positions(reading: Reading, answer_bearing: float) -> tuple[bool, list[Position], str]:
-    """-> (disagreement, positions, kind of conflict). `answer_bearing` is the fitted probability above which
-    a holder's best sentence is taken to state an answer."""
+def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
+    """-> (disagreement, positions, kind of conflict). A holder heard on the question states an answer when its
+    own sentences would answer it by themselves (the fitted answerability model and threshold,
+    rag/reading.py); the best sentence's probability cannot tell, as two holders that both answer share it."""
     heard = voices(reading)
     q = reading.question
     if len(heard) > 1:
-        bearing = [v for v in heard if v.best.prob >= answer_bearing]
+        bearing = [v for v in heard if reading.answers_alone(v.candidates)]
         for kind, finder in (("values", value_conflict), ("edits", edit_conflict)):
             sides = finder(reading, bearing)
             if sides:
                 return True, sides, kind
-        if q.evaluative or q.answer_type == YESNO:
+        if q.evaluative or q.answer_type in (YESNO, MANNER):  # "Should X?", "Is X fair?", "How has X fared?"
             sides = stance_conflict(heard)
             if sides:
                 return True, sides, "stances"
@@ -115,20 +119,33 @@ def position(holder: str, items: list[Candidate], stance: Stance = Stance.NONE, 
                     date=", ".join(dates) or None, stance=stance.value, value=value)
 
 
+def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
+    """The type of value the question asks for; for a question that does not say ('What was unemployment
+    ...?'), the type every answering holder's best sentence gives a value of (a figure, else a date)."""
+    q = reading.question
+    if q.answer_type in TYPED:
+        return q.answer_type
+    for kind in (NUMBER, DATE):
+        if bearing and all(values(v.best.sentence, kind, q) for v in bearing):
+            return kind
+    return None
+
+
 def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     """Holders whose answer-bearing sentences give different values of the asked type. Holders giving the same
     value form one side; each side is named by its value."""
     q = reading.question
-    if q.answer_type not in TYPED:
+    kind = asked_type(reading, bearing)
+    if kind is None:
         return []
     sides: dict[str, list[tuple[Voice, str]]] = {}
     for v in bearing:
-        found = values(v.best.sentence, q.answer_type, q)
+        found = values(v.best.sentence, kind, q)
         if not found:
             continue
         key = normal_value(found[0])
         match = next((k for k in sides if k == key or key in {normal_value(x) for x in
-                                                               values(sides[k][0][0].best.sentence, q.answer_type, q)}),
+                                                               values(sides[k][0][0].best.sentence, kind, q)}),
                      None)
         sides.setdefault(match or key, []).append((v, found[0]))
     if len(sides) < 2:

@@ -7,13 +7,16 @@ paragraphs, so the negatives include sentences of *other* paragraphs and article
 
 - Ranker: a conditional logit (softmax over one question's candidates), fitted by Newton's method with a small
   ridge penalty, on answerable questions whose answer sentence was retrieved.
-- Answerability: a logistic regression on question-level features of the ranked candidates, classes weighted
-  to balance (the training split is only 7% unanswerable, the dev split half).
+- Answerability: a logistic regression on question-level features of the ranked candidates. Two kinds of
+  unanswerable question: SQuAD 2.0's own (written to overlap a paragraph that does not answer them) and, for every
+  other sampled question, the same question asked of the store *without its article* (the documents do not
+  cover the topic at all: the commonest unanswerable question in a real collection, and one SQuAD lacks).
+  Weighted so that answerable, SQuAD-unanswerable and off-topic questions count one half, one quarter and one
+  quarter (the training split is only 7% unanswerable).
 - Refusal threshold: the 2nd percentile of P(answerable) over the fitting part's answerable questions, i.e.
   the target over-refusal of 2% (issue 13's bound).
-- Answer-bearing threshold: the probability above which a holder's best sentence is taken to state an answer
-  (used to compare what different holders answer); the value that maximises F1 for "is the answer sentence"
-  on the fitting part.
+- Weak evidence: the median P(answerable) of SQuAD's unanswerable questions in the fitting part (an answer no
+  more likely to be answerable than a typical one of those is marked as resting on weak evidence).
 
 Articles are split in two by name (every fifth held apart); the held-apart part is only scored, and its scores
 are printed and written to fitted.json, beside the baselines (dense similarity alone, word overlap alone).
@@ -38,6 +41,7 @@ from rag.text import sentences
 
 DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
 TARGET_OVER_REFUSAL = 0.02
+KIND_SHARES = {"answerable": 0.5, "unanswerable": 0.25, "off-topic": 0.25}
 RIDGE = 1.0  # on standardised features: keeps weights finite where a small sample is separable
 
 
@@ -62,6 +66,10 @@ def gold_sentences(row: dict) -> set[str]:
     return out
 
 
+def file_name(title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower() + ".txt"
+
+
 def build_store(rows: list[dict], folder: Path, settings: Settings):
     """One plain-text document per article (title, blank line, paragraphs), ingested for real; reused when the
     folder already holds them."""
@@ -76,8 +84,7 @@ def build_store(rows: list[dict], folder: Path, settings: Settings):
         if r["context"] not in paras:
             paras.append(r["context"])
     for title, paras in articles.items():
-        name = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower() + ".txt"
-        path = docs / name
+        path = docs / file_name(title)
         text = title.replace("_", " ") + "\n\n" + "\n\n".join(paras) + "\n"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
@@ -90,30 +97,59 @@ def build_store(rows: list[dict], folder: Path, settings: Settings):
     return Store(store_settings)
 
 
-def extract(rows: list[dict], assistant) -> list[dict]:
-    """For each question: candidate features, which candidates hold the answer, and what the evidence was."""
+def article_terms(lexicon, documents) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """(article file name -> doc_id, doc_id -> {stem: paragraphs holding it}): what the store would know
+    without one article."""
+    from rag.retrieve import lexical_text
+    from rag.text import content_words, stem
+
+    doc_of = {Path(src).name: d.doc_id for d in documents.values() for src in d.sources}
+    df: dict[str, dict[str, int]] = {}
+    for p in lexicon.paragraphs:
+        own = df.setdefault(p.doc_id, {})
+        for t in {stem(w) for w in content_words(lexical_text(p))}:
+            own[t] = own.get(t, 0) + 1
+    return doc_of, df
+
+
+def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]:
+    """For each question: candidate features, which candidates hold the answer, and what the evidence was.
+    Every `off_topic_every`-th question is also asked of the store without its own article (an unanswerable,
+    off-topic copy)."""
     lexicon = assistant.retriever.lexicon()
+    documents = assistant.retriever.documents()
+    doc_of, article_df = article_terms(lexicon, documents)
     # every sentence of the store embedded once, in batches: the per-question similarities then come from the cache
     every = list(dict.fromkeys(s for p in lexicon.paragraphs for s in sentences(p.text)))
     print(f"  embedding {len(every)} sentences", file=sys.stderr)
     for i in range(0, len(every), 512):
         assistant.similarities("warm-up", every[i:i + 512])
+
+    def item(r, doc_ids, known, golds, kind):
+        q = read(r["question"])
+        evidence = assistant.retriever.retrieve(r["question"], doc_ids)
+        cands = sentence_features(q, evidence, lexicon.idf,
+                                  lambda texts, _q=r["question"]: assistant.similarities(_q, texts))
+        labels = np.array([norm(c.sentence) in golds for c in cands], dtype=bool)
+        return {"x": np.stack([c.features for c in cands]) if cands else np.zeros((0, len(SENTENCE_FEATURES))),
+                "y": labels, "answerable": kind == "answerable", "kind": kind, "title": r["title"],
+                "question": r["question"], "cands": cands, "evidence": evidence, "q": q, "known": known}
+
+    everywhere = lambda t: t in lexicon.df  # noqa: E731
     out = []
     t0 = time.perf_counter()
     for i, r in enumerate(rows):
-        q = read(r["question"])
-        evidence = assistant.retriever.retrieve(r["question"])
-        cands = sentence_features(q, evidence, lexicon.idf,
-                                  lambda texts, _q=r["question"]: assistant.similarities(_q, texts))
         golds = gold_sentences(r) if not r["is_impossible"] else set()
-        labels = np.array([norm(c.sentence) in golds for c in cands], dtype=bool)
-        out.append({"x": np.stack([c.features for c in cands]) if cands else np.zeros((0, len(SENTENCE_FEATURES))),
-                    "y": labels, "answerable": not r["is_impossible"], "title": r["title"],
-                    "origin": r.get("origin", ""), "question": r["question"], "cands": cands,
-                    "evidence": evidence, "q": q})
+        out.append(item(r, None, everywhere, golds, "unanswerable" if r["is_impossible"] else "answerable"))
+        if i % off_topic_every == 0:
+            own = doc_of[file_name(r["title"])]
+            others = [d for d in documents if d != own]
+            own_df = article_df.get(own, {})
+            known = lambda t, _own=own_df: lexicon.df.get(t, 0) > _own.get(t, 0)  # noqa: E731
+            out.append(item(r, others, known, set(), "off-topic"))
         if (i + 1) % 200 == 0:
             rate = (i + 1) / (time.perf_counter() - t0)
-            print(f"  {i + 1}/{len(rows)} questions ({rate:.1f}/s)", file=sys.stderr)
+            print(f"  {i + 1}/{len(rows)} questions ({rate:.1f}/s, with their off-topic copies)", file=sys.stderr)
     return out
 
 
@@ -164,11 +200,18 @@ def fit_ranker(items: list[dict]) -> LinearModel:
     return LinearModel(newton(objective, np.zeros(allx.shape[1])), 0.0, mean, scale)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> LinearModel:
-    """Logistic regression with balanced class weights and a ridge on standardised features."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None,
+                 shares: dict | None = None) -> LinearModel:
+    """Logistic regression with a ridge on standardised features; each group of examples (by default the two
+    classes) weighs its share in all, however many examples it has."""
     mean, scale = x.mean(0), x.std(0) + 1e-6
     xs = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    weight = np.where(y, 0.5 / max(1, y.sum()), 0.5 / max(1, (~y).sum())) * len(y)
+    if groups is None:
+        groups, shares = y, {True: 0.5, False: 0.5}
+    weight = np.zeros(len(y))
+    for g, share in shares.items():
+        members = groups == g
+        weight[members] = share / max(1, members.sum()) * len(y)
     penalty = RIDGE * np.r_[np.ones(xs.shape[1] - 1), 0.0]
 
     def objective(w):
@@ -247,10 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         return ranker(it["x"]) if len(it["x"]) else np.zeros(0)
 
     for it in items:
-        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], lexicon.idf, lambda t: t in lexicon.df)
+        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], lexicon.idf, it["known"])
     fx = np.stack([it["qx"] for it in fit_items])
     fy = np.array([it["answerable"] for it in fit_items])
-    answerable = fit_logistic(fx, fy)
+    answerable = fit_logistic(fx, fy, np.array([it["kind"] for it in fit_items]), KIND_SHARES)
 
     def p_answerable(its):
         x = np.stack([it["qx"] for it in its])
@@ -259,18 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     fp = p_answerable(fit_items)
     threshold = float(np.quantile(fp[fy], TARGET_OVER_REFUSAL))
     # weak evidence: an answer no more likely to be answerable than a typical unanswerable question
-    weak = float(np.median(fp[~fy])) if (~fy).any() else threshold
-    # answer-bearing: best F1 of "probability >= a" for "this candidate is the answer sentence"
-    probs = np.concatenate([[c.prob for c in it["cands"]] for it in fit_items if it["answerable"]])
-    golds = np.concatenate([it["y"] for it in fit_items if it["answerable"]])
-    best_a, best_f1 = 0.5, -1.0
-    for a in np.unique(np.round(probs, 3)):
-        pred = probs >= a
-        tp = (pred & golds).sum()
-        f1 = 2 * tp / (pred.sum() + golds.sum()) if pred.sum() else 0.0
-        if f1 > best_f1:
-            best_a, best_f1 = float(a), float(f1)
-
+    squad_unanswerable = np.array([it["kind"] == "unanswerable" for it in fit_items])
+    weak = float(np.median(fp[squad_unanswerable])) if squad_unanswerable.any() else threshold
     report = {}
     for name, its in (("fit", fit_items), ("held-apart", test_items)):
         ranked_hits, n, retrieved = top1(its, logits)
@@ -278,14 +311,18 @@ def main(argv: list[str] | None = None) -> int:
         lex_hits, _, _ = top1(its, lambda it: it["x"][:, names.index("lex")] + 1e-3 * it["x"][:, names.index("rank")])
         p = p_answerable(its)
         y = np.array([it["answerable"] for it in its])
+        kind = np.array([it["kind"] for it in its])
+        adversarial, off = kind == "unanswerable", kind == "off-topic"
         report[name] = {
-            "questions": len(its), "answerable": int(y.sum()), "answer_sentence_retrieved": retrieved,
+            "questions": int((~off).sum()), "answerable": int(y.sum()), "answer_sentence_retrieved": retrieved,
             "ranker_top1": round(ranked_hits / max(1, retrieved), 3),
             "dense_top1": round(dense_hits / max(1, retrieved), 3),
             "lexical_top1": round(lex_hits / max(1, retrieved), 3),
-            "answerable_auc": round(auc(p, y), 3),
+            "answerable_auc": round(auc(p[~off], y[~off]), 3),
+            "off_topic_auc": round(auc(p[~adversarial], y[~adversarial]), 3),
             "over_refusal": round(float((p[y] < threshold).mean()), 3),
-            "refused_unanswerable": round(float((p[~y] < threshold).mean()), 3) if (~y).any() else None,
+            "refused_unanswerable": round(float((p[adversarial] < threshold).mean()), 3) if adversarial.any() else None,
+            "refused_off_topic": round(float((p[off] < threshold).mean()), 3) if off.any() else None,
         }
     out = {
         "about": "Fitted by `python -m rag fit` (rag/fit.py) on " + Path(args.train).name +
@@ -293,7 +330,6 @@ def main(argv: list[str] | None = None) -> int:
         "ranker": ranker.to_json(names),
         "answerable": answerable.to_json(QUESTION_FEATURES),
         "threshold": round(threshold, 4),
-        "answer_bearing": round(best_a, 4),
         "weak": round(weak, 4),
         "coverage": 0.9,
         "scores": report,
@@ -305,12 +341,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_report(out: dict) -> None:
     cols = ["questions", "answerable", "answer_sentence_retrieved", "ranker_top1", "dense_top1", "lexical_top1",
-            "answerable_auc", "over_refusal", "refused_unanswerable"]
+            "answerable_auc", "off_topic_auc", "over_refusal", "refused_unanswerable", "refused_off_topic"]
     print("| part | " + " | ".join(cols) + " |")
     print("|" + "---|" * (len(cols) + 1))
     for part, r in out["scores"].items():
         print(f"| {part} | " + " | ".join(str(r[c]) for c in cols) + " |")
     print(f"threshold (P(answerable) below which it refuses): {out['threshold']}; weak evidence below: "
-          f"{out['weak']}; answer-bearing probability: {out['answer_bearing']}")
+          f"{out['weak']}")
     for model in ("ranker", "answerable"):
         print(f"{model}: " + ", ".join(f"{f}={w:+.2f}" for f, w in zip(out[model]["features"], out[model]["weights"])))

