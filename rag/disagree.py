@@ -95,12 +95,14 @@ def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
     q = reading.question
     if len(heard) > 1:
         bearing = [v for v in heard if reading.answers_alone(v.candidates)]
+        # a fact is disputed between documents: two figures in one report are two things it reports
+        # (the rule today and the one it recommends), so each document answers once, through its best holder
         for kind, finder in (("values", value_conflict), ("edits", edit_conflict)):
-            sides = finder(reading, bearing)
+            sides = finder(reading, one_per_document(bearing))
             if sides:
                 return True, sides, kind
         if q.evaluative or q.answer_type in (YESNO, MANNER):  # "Should X?", "Is X fair?", "How has X fared?"
-            sides = stance_conflict(heard)
+            sides = stance_conflict(reading, heard)
             if sides:
                 return True, sides, "stances"
         sides = denial_conflict(heard)
@@ -112,6 +114,14 @@ def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
     return False, [], ""
 
 
+def one_per_document(heard: list[Voice]) -> list[Voice]:
+    """Each document's best voice (voices come best first)."""
+    first: dict[str, Voice] = {}
+    for v in heard:
+        first.setdefault(v.best.evidence.document.doc_id, v)
+    return list(first.values())
+
+
 def position(holder: str, items: list[Candidate], stance: Stance = Stance.NONE, value: str | None = None) -> Position:
     dates = sorted({c.evidence.document.date for c in items if c.evidence.document.date})
     summary = " ".join(f"{c.sentence} [{c.evidence.n}]" for c in items)
@@ -121,12 +131,12 @@ def position(holder: str, items: list[Candidate], stance: Stance = Stance.NONE, 
 
 def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
     """The type of value the question asks for; for a question that does not say ('What was unemployment
-    ...?'), the type every answering holder's best sentence gives a value of (a figure, else a date)."""
+    ...?'), the type every answering holder's shown sentences give a value of (a figure, else a date)."""
     q = reading.question
     if q.answer_type in TYPED:
         return q.answer_type
     for kind in (NUMBER, DATE):
-        if bearing and all(values(v.best.sentence, kind, q) for v in bearing):
+        if bearing and all(any(values(c.sentence, kind, q) for c, _ in reading.shown(v.candidates)) for v in bearing):
             return kind
     return None
 
@@ -138,20 +148,23 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     kind = asked_type(reading, bearing)
     if kind is None:
         return []
-    sides: dict[str, list[tuple[Voice, str]]] = {}
+    sides: dict[str, list[tuple[Candidate, str]]] = {}
     for v in bearing:
-        found = values(v.best.sentence, kind, q)
-        if not found:
-            continue
-        key = normal_value(found[0])
-        match = next((k for k in sides if k == key or key in {normal_value(x) for x in
-                                                               values(sides[k][0][0].best.sentence, kind, q)}),
+        # the holder's answer: the first sentence it would show that gives a value of that type
+        found = next(((c, x[0]) for c, _ in reading.shown(v.candidates)
+                      for x in [values(c.sentence, kind, q)] if x),
                      None)
-        sides.setdefault(match or key, []).append((v, found[0]))
+        if found is None:
+            continue
+        c, value = found
+        key = normal_value(value)
+        match = next((k for k in sides if k == key or key in {normal_value(x) for x in
+                                                               values(sides[k][0][0].sentence, kind, q)}), None)
+        sides.setdefault(match or key, []).append((c, value))
     if len(sides) < 2:
         return []
-    return [position("; ".join(v.holder for v, _ in members), [v.best for v, _ in members], value=members[0][1])
-            for members in sides.values()]
+    return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
+                     value=members[0][1]) for members in sides.values()]
 
 
 def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
@@ -175,16 +188,16 @@ def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     return []
 
 
-def stance_conflict(heard: list[Voice], per_holder: int = 3) -> list[Position]:
-    """Holders whose sentences on the question lean opposite ways; holders that lean the same way share a
-    side. Each holder is heard through its best few sentences (and its document title, which for an argument or
-    a statement is its claim)."""
+def stance_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
+    """Holders whose answers lean opposite ways; holders that lean the same way share a side. A holder's lean
+    is the expected polarity of its answer: the polarity of each sentence it would show, weighted by the
+    ranker's probability that the sentence is its answer."""
     leans = []
     for v in heard:
-        top = v.candidates[:per_holder]
-        lean = leaning([v.best.evidence.document.title] + [c.sentence for c in top])
+        shown = reading.shown(v.candidates)
+        lean = leaning([c.sentence for c, _ in shown], [p for _, p in shown])
         if lean:
-            leans.append((v, lean, top))
+            leans.append((v, lean, [c for c, _ in shown]))
     favourable = [(v, top) for v, lean, top in leans if lean > 0]
     critical = [(v, top) for v, lean, top in leans if lean < 0]
     if not favourable or not critical:

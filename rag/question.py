@@ -123,7 +123,7 @@ def values(sentence: str, answer_type: str, question: Question | None = None) ->
             found.append(m.group(0))
     out = []
     for v in found:
-        v_stems = {stem(w) for w in words(v)}
+        v_stems = {stem(w) for w in content_words(v)}
         if v_stems and v_stems <= asked:
             continue  # the question's own name or year is not its answer
         out.append(v.strip())

@@ -78,15 +78,29 @@ class Reading:
     threshold: float  # refuse below this (fitted)
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
     judge: object = None  # candidates -> P(answerable) from those alone (set by read_evidence)
+    coverage: float = 0.9  # the answer shows the best sentences until their probabilities add up to this (fitted)
+    bar: float = 0.5  # a holder answers by itself when its own P(answerable) reaches this (the fitted `weak`)
 
     @property
     def found(self) -> bool:
         return bool(self.candidates) and self.answerable >= self.threshold
 
+    def shown(self, candidates: list["Candidate"]) -> list[tuple["Candidate", float]]:
+        """Of one holder's candidates (best first), those the answer would show were it the only holder, with
+        their probabilities renormalised among the holder's candidates: the best until those add up to the
+        coverage."""
+        out, mass = [], 0.0
+        for c, p in zip(candidates, renormalised(candidates)):
+            out.append((c, p))
+            mass += p
+            if mass >= self.coverage:
+                break
+        return out
+
     def answers_alone(self, candidates: list["Candidate"]) -> bool:
         """Whether these candidates (one holder's) would answer the question by themselves, judged by the same
         fitted model and threshold as the whole evidence: their probabilities renormalised among themselves."""
-        return self.judge is not None and bool(candidates) and self.judge(candidates) >= self.threshold
+        return self.judge is not None and bool(candidates) and self.judge(candidates) >= self.bar
 
 
 @dataclass
@@ -198,6 +212,13 @@ def sentence_features(question: Question, evidence: list[Evidence], idf, similar
     return out
 
 
+def renormalised(candidates: list[Candidate]) -> np.ndarray:
+    """The candidates' probabilities of holding the answer were they the only ones (a softmax of their logits)."""
+    logits = np.array([c.logit for c in candidates])
+    probs = np.exp(logits - logits.max())
+    return probs / probs.sum()
+
+
 def score(candidates: list[Candidate], ranker: LinearModel) -> list[Candidate]:
     """Ranker scores and softmax probabilities; best first."""
     if not candidates:
@@ -252,12 +273,9 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, simi
         return 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0]))), x
 
     def judge_alone(candidates: list[Candidate]) -> float:
-        logits = np.array([c.logit for c in candidates])
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
-        own = [replace(c, prob=float(p)) for c, p in zip(candidates, probs)]
+        own = [replace(c, prob=float(p)) for c, p in zip(candidates, renormalised(candidates))]
         within = {c.evidence.n: c.evidence for c in sorted(candidates, key=lambda c: c.evidence.n)}
         return judge(sorted(own, key=lambda c: -c.logit), list(within.values()))[0]
 
     p, x = judge(ranked, evidence) if ranked else (0.0, np.zeros(len(QUESTION_FEATURES)))
-    return Reading(question, ranked, p, fitted.threshold, x, judge_alone)
+    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage, fitted.weak)

@@ -78,9 +78,10 @@ def polarity(sentence: str) -> float:
     return total / math.sqrt(total * total + 15)
 
 
-def leaning(sentences: list[str]) -> float:
-    """The mean polarity of what a holder says; 0 inside VADER's neutral band."""
+def leaning(sentences: list[str], weights: list[float] | None = None) -> float:
+    """The (weighted) mean polarity of what a holder says; 0 inside VADER's neutral band."""
     if not sentences:
         return 0.0
-    value = sum(polarity(s) for s in sentences) / len(sentences)
+    weights = weights or [1.0] * len(sentences)
+    value = sum(w * polarity(s) for s, w in zip(sentences, weights)) / sum(weights)
     return value if abs(value) >= NEUTRAL else 0.0

@@ -15,6 +15,9 @@ def test_the_fitted_file_matches_the_features_and_records_its_fit():
     held = data["scores"]["held-apart"]
     # the ranker must beat both single signals on held-apart articles, as it did when fitted
     assert held["ranker_top1"] > max(held["dense_top1"], held["lexical_top1"])
+    # a question on a topic the documents do not cover is refused far more often than SQuAD's own unanswerable
+    # ones, at the same over-refusal (the off-topic copies of rag/fit.py)
+    assert held["refused_off_topic"] > max(0.8, held["refused_unanswerable"]) and held["over_refusal"] < 0.05
     fitted = load_fitted()
     assert 0 < fitted.threshold < fitted.weak < 1
 
@@ -37,6 +40,19 @@ def test_logistic_fit_and_auc():
     y = x[:, 0] + 0.5 * rng.normal(size=500) > 0
     model = fit_logistic(x, y)
     assert auc(model(x), y) > 0.85
+
+
+def test_logistic_fit_weighs_each_group_by_its_share():
+    """A rare kind of negative given a quarter of the weight moves the boundary more than its count would."""
+    rng = np.random.default_rng(2)
+    x = np.r_[rng.normal(1, 1, size=(900, 1)), rng.normal(-1, 1, size=(80, 1)), rng.normal(-3, 1, size=(20, 1))]
+    y = np.r_[np.ones(900, bool), np.zeros(100, bool)]
+    groups = np.array(["answerable"] * 900 + ["unanswerable"] * 80 + ["off-topic"] * 20)
+    plain = fit_logistic(x, y, groups, {"answerable": 0.98, "unanswerable": 0.01, "off-topic": 0.01})
+    shared = fit_logistic(x, y, groups, {"answerable": 0.5, "unanswerable": 0.25, "off-topic": 0.25})
+    boundary = lambda m: float(m.mean[0] - m.bias * m.scale[0] / m.weights[0])  # noqa: E731  (x where z = 0)
+    assert boundary(shared) > boundary(plain)
+    assert auc(shared(x), y) > 0.85
 
 
 def test_gold_sentence_is_the_one_holding_the_answer():
