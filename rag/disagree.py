@@ -26,10 +26,12 @@ from rag.stance import leaning, polarity, valence
 from rag.text import stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
-# Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document).
+# Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
+# "denial of" or "was denied": those deprive someone of something, they do not dispute a claim.
 DISPUTE = re.compile(
     r"\b(fabricat\w*|disinformation|misinformation|so-called|smear\w*|baseless|groundless|unfounded|untrue|"
-    r"false(ly|hood)?|denounc\w*|rebut\w*|refut\w*|reject(s|ed|ing)?|den(y|ies|ied|ial)|lies|slander\w*|"
+    r"false(ly|hood)?|denounc\w*|rebut\w*|refut\w*|reject(s|ed|ing)?|den(y|ies|ying)|"
+    r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!is )(?<!are )denied|lies|slander\w*|"
     r"exaggerat\w*|discredit\w*|distort\w*)\b", re.I)
 CONTRAST = re.compile(r"\b(however|in contrast|whereas|on the other hand|but|criticis\w*|criticiz\w*|"
                       r"disputed|rejected)\b", re.I)
@@ -210,13 +212,14 @@ def stance_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
 
 
 def denial_conflict(heard: list[Voice]) -> list[Position]:
-    """One holder rejects, denies or calls false what another asserts about the same thing."""
+    """One document rejects, denies or calls false what another asserts about the same thing (a dispute
+    quoted inside one document is a reported one)."""
     for a in heard:
         for ca in a.candidates[:3]:
             if not DISPUTE.search(ca.sentence):
                 continue
             for b in heard:
-                if b is a:
+                if b.best.evidence.document.doc_id == a.best.evidence.document.doc_id:
                     continue
                 for cb in b.candidates[:3]:
                     if not DISPUTE.search(cb.sentence) and len(stems(ca.sentence) & stems(cb.sentence)) >= 2:

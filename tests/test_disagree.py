@@ -202,3 +202,16 @@ def test_corpus_both_sides(corpus_assistant):
     assert any(s and s <= ARTICLE_TWO for s in sections)
     assert any(s and not (s & ARTICLE_TWO) for s in sections)
     assert answer.answer.startswith("**The sources disagree")
+
+
+@pytest.mark.parametrize("sentence, disputes", [
+    ("The ministry denied the reports of evictions.", True),
+    ("The government denies that detainees were tortured.", True),
+    ("The statement rejects the findings as fabricated.", True),
+    ("Detainees were denied access to a lawyer.", False),   # deprivation, not a rebuttal
+    ("The denial of legal representation was justified by the government.", False),
+])
+def test_dispute_words_reject_a_claim_rather_than_deprive(sentence, disputes):
+    from rag.disagree import DISPUTE
+
+    assert bool(DISPUTE.search(sentence)) is disputes
