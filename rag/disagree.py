@@ -91,7 +91,7 @@ def voices(reading: Reading) -> list[Voice]:
 
 def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
     """-> (disagreement, positions, kind of conflict). A holder heard on the question states an answer when its
-    own sentences would answer it by themselves (the fitted answerability model and threshold,
+    own sentences would answer it by themselves (the fitted answerability model and refusal threshold,
     rag/reading.py); the best sentence's probability cannot tell, as two holders that both answer share it."""
     heard = voices(reading)
     q = reading.question
@@ -144,17 +144,20 @@ def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
 
 
 def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
-    """Holders whose answer-bearing sentences give different values of the asked type. Holders giving the same
-    value form one side; each side is named by its value."""
+    """Holders whose answer-bearing sentences give different values of the asked type. A holder's answer is the
+    first sentence it would show that gives such a value and whose setting names what the best answer's
+    setting names of the question (so a figure about something else is not its answer). Holders giving the
+    same value form one side; each side is named by its value."""
     q = reading.question
     kind = asked_type(reading, bearing)
     if kind is None:
         return []
+    focus = set(q.topics) & setting(reading.candidates[0])
     sides: dict[str, list[tuple[Candidate, str]]] = {}
     for v in bearing:
         # the holder's answer: the first sentence it would show that gives a value of that type
         found = next(((c, x[0]) for c, _ in reading.shown(v.candidates)
-                      for x in [values(c.sentence, kind, q)] if x),
+                      for x in [values(c.sentence, kind, q)] if x and focus <= setting(c)),
                      None)
         if found is None:
             continue

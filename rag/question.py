@@ -104,6 +104,9 @@ _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:\s+(?:of|the|
 _PLACE_CUE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|outside|inside|within|of) (?:the )?$", re.I)
 
 
+_LIST_MARKER = re.compile(r"\(\d{1,2}\)")  # "(1) broadens the right ...": a list's numbering, not a quantity
+
+
 def values(sentence: str, answer_type: str, question: Question | None = None) -> list[str]:
     """Values of the asked type in a sentence that the question does not already name ('1931' for a 'when'
     question; 'Lyon' for a 'where' question). Empty for types without a value (reasons, descriptions)."""
@@ -113,7 +116,8 @@ def values(sentence: str, answer_type: str, question: Question | None = None) ->
     if answer_type == DATE:
         found = [m.group(0) for m in _DATE.finditer(text)]
     elif answer_type == NUMBER:
-        found = [m.group(0) for m in _NUMBER.finditer(text) if not _DATE.fullmatch(m.group(0))]
+        found = [m.group(0) for m in _NUMBER.finditer(text) if not _DATE.fullmatch(m.group(0))
+                 and not _LIST_MARKER.fullmatch(text[max(0, m.start() - 1):m.end() + 1])]
     elif answer_type in (PERSON, ORG, PLACE):
         for m in _NAME.finditer(text):
             if m.start() == 0 and " " not in m.group(0):

@@ -25,6 +25,13 @@ def test_values_of_the_asked_type_that_the_question_does_not_name():
     assert "Slim the Mobster" in values("The album was recorded by Slim the Mobster in 2013.", PERSON, q)
 
 
+def test_a_list_marker_is_not_a_quantity_nor_is_the_question_s_own_name():
+    q = read("How many seats does the Harbour Council have?")
+    assert values("The act (1) widens the council's remit and (2) adds 12 seats.", NUMBER, q) == ["12"]
+    q = read("Who does the Water Charter apply to?")
+    assert values("The Water Charter applies to every district.", PERSON, q) == []
+
+
 def test_values_compare_as_values():
     assert normal_value("1,791") == normal_value("1791")
     assert normal_value("50 per cent") == normal_value("50%")
