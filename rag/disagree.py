@@ -7,8 +7,8 @@ always between *different* holders that speak to the same thing the question ask
   different values of that type (a bridge opened in 1931 vs 1936; 8,000 people vs 2,100);
 - edits: two holders give the same sentence but for one differing span (the same passage with the answer
   changed), whatever the type;
-- stances: the question asks for a judgement ("Should X?", "Is X fair?", "How has X fared?") and the holders' sentences on it lean
-  opposite ways (rag/stance.py);
+- stances: the question asks for a judgement ("Should X?", "Is X fair?", "How has X fared?") and the holders'
+  sentences on it lean opposite ways (rag/stance.py);
 - denials: one holder rejects or calls false what another asserts (general English denial vocabulary).
 Within one source, a reported dispute ("X praised ...; however, Y condemned ...") is shown as two sides.
 Plain questions with one answer are not flagged.
@@ -70,6 +70,11 @@ def setting(c: Candidate) -> set[str]:
     return stems(f"{c.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}")
 
 
+def asked_about(reading: Reading) -> set[str]:
+    """The question's topic words that the best answer's setting names: what every answer must be about."""
+    return set(reading.question.topics) & setting(reading.candidates[0])
+
+
 def voices(reading: Reading) -> list[Voice]:
     """Holders that speak to what the question asks about: their best sentence's setting names every topic
     word the overall best sentence's setting names (so a passing mention elsewhere is not a voice). A word of
@@ -78,7 +83,7 @@ def voices(reading: Reading) -> list[Voice]:
     if not reading.candidates:
         return []
     judging = {stem(w.lower()) for w in words(reading.question.text) if valence(w)}
-    focus = (set(reading.question.topics) - judging) & setting(reading.candidates[0])
+    focus = asked_about(reading) - judging
     out: dict[str, Voice] = {}
     for c in reading.candidates:
         name = short_name(c.evidence)
@@ -152,7 +157,7 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     kind = asked_type(reading, bearing)
     if kind is None:
         return []
-    focus = set(q.topics) & setting(reading.candidates[0])
+    focus = asked_about(reading)
     sides: dict[str, list[tuple[Candidate, str]]] = {}
     for v in bearing:
         # the holder's answer: the first sentence it would show that gives a value of that type

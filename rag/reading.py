@@ -79,7 +79,6 @@ class Reading:
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
     judge: object = None  # candidates -> P(answerable) from those alone (set by read_evidence)
     coverage: float = 0.9  # the answer shows the best sentences until their probabilities add up to this (fitted)
-    bar: float = 0.5  # a holder answers by itself when its own P(answerable) reaches this (the refusal threshold)
 
     @property
     def found(self) -> bool:
@@ -100,7 +99,7 @@ class Reading:
     def answers_alone(self, candidates: list["Candidate"]) -> bool:
         """Whether these candidates (one holder's) would answer the question by themselves, judged by the same
         fitted model and threshold as the whole evidence: their probabilities renormalised among themselves."""
-        return self.judge is not None and bool(candidates) and self.judge(candidates) >= self.bar
+        return self.judge is not None and bool(candidates) and self.judge(candidates) >= self.threshold
 
 
 @dataclass
@@ -278,4 +277,4 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, simi
         return judge(sorted(own, key=lambda c: -c.logit), list(within.values()))[0]
 
     p, x = judge(ranked, evidence) if ranked else (0.0, np.zeros(len(QUESTION_FEATURES)))
-    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage, fitted.threshold)
+    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage)
