@@ -35,7 +35,7 @@ DISPUTE = re.compile(
     r"exaggerat\w*|discredit\w*|distort\w*)\b", re.I)
 CONTRAST = re.compile(r"\b(however|in contrast|whereas|on the other hand|but|criticis\w*|criticiz\w*|"
                       r"disputed|rejected)\b", re.I)
-SPEAKER = re.compile(r"^((?:The )?(?:[A-Z][\w.'’-]*|[a-z]+)(?:\s[A-Z][\w.'’-]*){0,3}(?:'s \w+)?)\s?(?:,[^,]{3,80},\s?)?"
+SPEAKER = re.compile(r"^(?:(?:However|But|In contrast|By contrast|Meanwhile|Yet),?\s+)?((?:[Tt]he )?(?:[A-Z][\w.'’-]*|[a-z]+)(?:\s[A-Z][\w.'’-]*){0,3}(?:'s \w+)?)\s?(?:,[^,]{3,80},\s?)?"
                      r"(?:sa(?:id|ys)|argue[sd]?|comment(?:s|ed)|tweet(?:s|ed)|express(?:es|ed)|state[sd]|"
                      r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 HOLDER_NAME_CHARS = 70
@@ -252,9 +252,16 @@ def reported_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
     if not favourable or not critical:
         return []
     source = short_name(items[0].evidence)
+    sides = [(side, stance, [m.group(1).strip()[:1].upper() + m.group(1).strip()[1:]
+                                 for c in side for m in [SPEAKER.search(c.sentence)] if m])
+             for side, stance in ((favourable, Stance.FAVOURABLE), (critical, Stance.CRITICAL))]
+    # the question names whose reaction it asks for ("How did the Commission react?"): one voice, no dispute
+    said = [stems(" ".join(c.sentence for c in side)) for side, _, _ in sides]
+    for (_, _, speakers), other in zip(sides, reversed(said)):
+        if (stems(" ".join(speakers)) - other) & set(q.topics):
+            return []
     out = []
-    for side, stance in ((favourable, Stance.FAVOURABLE), (critical, Stance.CRITICAL)):
-        speakers = [m.group(1).strip() for c in side for m in [SPEAKER.search(c.sentence)] if m]
+    for side, stance, speakers in sides:
         holder = (f"{', '.join(dict.fromkeys(speakers))} (as reported in {source})" if speakers
                   else f"{stance.value.capitalize()} views reported in {source}")
         out.append(position(holder, side, stance))

@@ -46,6 +46,12 @@ REPORTS = {
         "The Grand Fenwick Fisheries Agency monitors the lake fleet.",
         "The fishing fleet of Grand Fenwick landed record catches of trout in 2021, and the agency renewed all "
         "fishing licences."],
+    # one report quoting both sides of a dispute
+    "gondal-river-accord-report.txt": [
+        "The Gondal river accord on water pollution was signed by the three towns upstream in March.",
+        "The Gondal Farmers Association said the river accord was a welcome and fair step that would protect "
+        "harvests. However, the Gondal Anglers Club described the river accord as a weak and disappointing deal "
+        "that fails the fish."],
     # three holders: two agree, one differs
     "ruritania-central-bank-2023.txt": [
         "The Central Bank of Ruritania sets interest rates every quarter.",
@@ -152,6 +158,21 @@ def test_no_conflict_between_reports_on_different_aspects(assistant, question):
     cited = {c.doc for c in answer.citations}
     assert doc_of(assistant, "fenwick-tourism-board-2021.txt") in cited
     assert "disagree" not in answer.answer.lower()
+
+
+def test_a_dispute_reported_in_one_document_has_two_sides(assistant):
+    answer = assistant.ask("How was the Gondal river accord received?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    holders = " | ".join(p.holder for p in answer.positions)
+    assert "Farmers Association" in holders and "Anglers Club" in holders
+
+
+def test_a_question_naming_one_speaker_of_a_reported_dispute_asks_for_that_voice(assistant):
+    answer = assistant.ask("How did the Gondal Anglers Club react to the river accord?")
+    check(answer)
+    assert answer.found and answer.disagreement is False and answer.positions == []
+    assert "weak and disappointing deal" in answer.answer
 
 
 def test_sources_that_agree_are_not_a_disagreement(assistant):

@@ -51,7 +51,8 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
             break
         key = " ".join(words(c.sentence))[:120]
         pid = c.evidence.paragraph.id
-        if key in seen or per_paragraph.get(pid, 0) >= 2 or len(words(c.sentence)) < 3:
+        fragment = len(words(c.sentence)) < 3 and c.sentence.strip() != c.evidence.paragraph.text.strip()
+        if key in seen or per_paragraph.get(pid, 0) >= 2 or fragment:
             continue
         chosen.append(Pick(c.evidence, c.sentence, c.index, c.logit))
         seen.add(key)
