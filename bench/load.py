@@ -1,10 +1,12 @@
 """Concurrent chat users against a running app, through gradio_client (the same queue a browser uses).
 
     python bench/load.py [--url http://127.0.0.1:7860] [--users 1,5,20] [--questions 4] [--auth user:pass]
+    python bench/load.py --url http://127.0.0.1:7861,http://127.0.0.1:7862   # replicas: users round-robin
     python bench/load.py --start [--users 1,5,20]     # starts app.py on a copy-free temp store first
 
 Each user is its own client session (its own conversation) asking --questions questions one after another
-(follow-ups included: the app passes the conversation as history). Prints, per number of users: requests,
+(follow-ups included: the app passes the conversation as history). Several --url (app replicas on one Chroma
+server): user k talks to URL k mod n, so the users are spread evenly. Prints, per number of users: requests,
 errors, p50 / p95 / max latency (ms) of one question as the user sees it (queue wait included), and
 throughput. The app's queue runs RAG_CONCURRENCY questions at a time; the rest wait in line.
 """
@@ -67,13 +69,14 @@ def one_user(url: str, auth, count: int, offset: int, times: list[float], errors
                 errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
 
 
-def run(url: str, users: int, per_user: int, auth) -> dict:
+def run(url: str | list[str], users: int, per_user: int, auth) -> dict:
+    urls = [url] if isinstance(url, str) else list(url)
     times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(users + 1)
-    threads = [threading.Thread(target=one_user, args=(url, auth, per_user, u, times, errors, lock, start),
-                                daemon=True) for u in range(users)]
+    threads = [threading.Thread(target=one_user, args=(urls[u % len(urls)], auth, per_user, u, times, errors, lock,
+                                                       start), daemon=True) for u in range(users)]
     for t in threads:
         t.start()
     start.wait()  # every client connected: the clock starts for all at once
@@ -112,7 +115,8 @@ def start_app(store: str | None) -> tuple[subprocess.Popen, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:7860")
+    parser.add_argument("--url", default="http://127.0.0.1:7860",
+                        help="the app's address; several, comma-separated, for replicas (users round-robin)")
     parser.add_argument("--users", default="1,5,20", help="comma-separated numbers of concurrent users")
     parser.add_argument("--questions", type=int, default=4, help="questions each user asks, one after another")
     parser.add_argument("--auth", help="user:password when the app runs with --auth")
@@ -121,17 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     proc = None
-    url = args.url
+    urls = [u.strip() for u in args.url.split(",") if u.strip()]
     if args.start:
         print("starting app.py (a new store ingests the bundled corpus first) ...", flush=True)
         proc, url = start_app(args.store)
+        urls = [url]
     try:
-        print(f"app: {url}   questions per user: {args.questions}", flush=True)
+        print(f"app: {', '.join(urls)}   questions per user: {args.questions}", flush=True)
         header = f"{'users':>5} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'q/s':>6}"
         print(header)
         print("-" * len(header))
         for users in [int(u) for u in args.users.split(",") if u.strip()]:
-            r = run(url, users, args.questions, auth)
+            r = run(urls, users, args.questions, auth)
             t = r["times"]
             print(f"{users:>5} {r['requests']:>8} {r['errors']:>6} {percentile(t, .5):>8.0f} {percentile(t, .95):>8.0f} "
                   f"{(max(t) if t else float('nan')):>8.0f} {len(t) / r['wall']:>6.2f}", flush=True)
