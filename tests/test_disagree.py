@@ -65,15 +65,15 @@ REPORTS = {
 }
 
 
-@pytest.fixture(scope="module", params=["heuristic", "fitted"])
-def assistant(request, tmp_path_factory):
-    """The same reports read by each answer path (RAG_ANSWERS): the hand-tuned rules and the fitted reader."""
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    """All the reports in one store, read by the fitted reader."""
     folder = tmp_path_factory.mktemp("disagree")
     files = folder / "files"
     files.mkdir()
     for name, paragraphs in REPORTS.items():
         (files / name).write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
-    store = Store(settings_for(folder / "store", answers=request.param), write=True)
+    store = Store(settings_for(folder / "store"), write=True)
     reports = ingest_paths(store, [files])
     assert all(r.status == ADDED for r in reports) and len(reports) == len(REPORTS)
     yield Assistant(store.settings, store)
