@@ -10,7 +10,6 @@ the extractive answer is always composed too, as the fallback.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,10 +20,7 @@ from rag.cite import finalize, set_support
 from rag.model import Draft, Evidence
 from rag.compose.extractive import compose as compose_extractive
 from rag.config import Settings, get_settings
-from rag.compose import heuristic
 from rag.disagree import find_positions
-from rag.disagree_heuristic import find_positions as heuristic_positions
-from rag.disagree_heuristic import lean_of
 from rag.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Position
 from rag.question import read
@@ -61,8 +57,6 @@ class Assistant:
         self.settings = settings or get_settings()
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
-        self._leans: tuple = (None, {})  # (the lexicon they were computed from, {(doc_id, section): lean})
-        self._leans_lock = threading.Lock()
         self._sentence_vectors: dict = {}
         self._llm = None
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
@@ -161,26 +155,16 @@ class Assistant:
         t0 = time.perf_counter()
         lexicon = self.retriever.lexicon()
         known = lambda term: term in lexicon.df  # noqa: E731
-        similar = lambda texts: self.similarities(turn.query, texts)  # noqa: E731
         fitted = load_fitted()
         turn.reading = reading = self.reading(turn.query, turn.evidence)
-        found = self.answers(turn.query, turn.evidence, reading)
-        if self.settings.answers == "fitted":
-            if found:
-                turn.disagreement, turn.positions, _ = find_positions(reading)
-            if turn.disagreement:
-                turn.draft = both_sides(turn.positions)
-            else:
-                turn.draft = compose_extractive(reading, turn.evidence, known, fitted.coverage,
-                                                self.settings.answer_max_sentences, self.settings.answer_max_items)
-        else:  # the hand-tuned rules: still the default (issue 13: the fitted path is not yet better everywhere)
-            if found:
-                turn.disagreement, turn.positions, _ = heuristic_positions(turn.query, turn.evidence,
-                                                                           self.holder_lean)
-            if turn.disagreement:
-                turn.draft = both_sides(turn.positions)
-            else:
-                turn.draft = heuristic.compose(turn.query, turn.evidence, lexicon.idf, known, similar)
+        found = reading.found
+        if found:
+            turn.disagreement, turn.positions, _ = find_positions(reading)
+        if turn.disagreement:
+            turn.draft = both_sides(turn.positions)
+        else:
+            turn.draft = compose_extractive(reading, turn.evidence, known, fitted.coverage,
+                                            self.settings.answer_max_sentences, self.settings.answer_max_items)
         if self.llm is not None and found:  # the model writes; the extractive draft is the fallback
             if turn.model_down:
                 turn.draft.notes.append(turn.model_down)
@@ -197,28 +181,6 @@ class Assistant:
         lexicon = self.retriever.lexicon()
         return read_evidence(read(query), evidence, lexicon.idf, lambda term: term in lexicon.df,
                              lambda texts: self.similarities(query, texts), load_fitted())
-
-    def answers(self, query: str, evidence: list[Evidence], reading: Reading) -> bool:
-        """Whether the documents answer, as the configured answer path judges it (RAG_ANSWERS): the one verdict
-        both the answer and the suggested follow-ups rely on."""
-        if self.settings.answers == "fitted":
-            return reading.found
-        lexicon = self.retriever.lexicon()
-        return heuristic.judge(query, evidence, lexicon.idf, lambda term: term in lexicon.df).found
-
-    def holder_lean(self, e: Evidence) -> float:
-        """(Heuristic path) how the whole text of e's holder leans: favourable > 0 > critical; computed for every
-        holder at once whenever the store has changed, so a question never waits for it."""
-        lexicon = self.retriever.lexicon()
-        with self._leans_lock:
-            built_from, leans = self._leans
-            if built_from is not lexicon:
-                texts: dict[tuple, list[str]] = {}
-                for p in lexicon.paragraphs:
-                    texts.setdefault((p.doc_id, p.section), []).append(p.text)
-                leans = {key: lean_of(" ".join(parts)) for key, parts in texts.items()}
-                self._leans = (lexicon, leans)
-        return leans.get((e.paragraph.doc_id, e.paragraph.section), 0.0)
 
     def finish(self, turn: Turn) -> Answer:
         draft = turn.draft

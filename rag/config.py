@@ -55,9 +55,6 @@ class Settings(BaseSettings):
     candidates: int = 40
     max_question_chars: int = 2000
     min_relevance: float = 0.30
-    # how answers are read: "heuristic" (hand-tuned rules, the default until the fitted reader is at least as good on
-    # every development set) or "fitted" (rag/reading.py: ranker and refusal fitted by `python -m rag fit`)
-    answers: Literal["heuristic", "fitted"] = "heuristic"
     answer_max_sentences: int = 4  # an answer quotes at most this many sentences (fewer when the ranker is sure)
     answer_max_items: int = 6  # ... and at most this many recommendation items
     weak_evidence: float | None = None  # an answer is "weak" below this P(answerable); None: the fitted value

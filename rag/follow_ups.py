@@ -157,7 +157,7 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
         if probe.problem or not probe.evidence:
             continue
         reading = assistant.reading(probe.query, probe.evidence)
-        if not assistant.answers(probe.query, probe.evidence, reading):
+        if not reading.found:
             continue
         top = [c.evidence.paragraph for c in reading.candidates[:3]]
         if all(p.id in cited for p in top):

@@ -41,7 +41,6 @@ SENTENCE_FEATURES = (
     "typed_missing",  # it asks for one and the sentence holds none
     "first",          # first sentence of its paragraph
     "length",         # words / 40, at most 1
-    "short",          # a fragment: fewer than 5 words in a longer paragraph (a one-line item is whole)
     "negation_gap",   # the question is negated and the sentence is not
 )
 QUESTION_FEATURES = (
@@ -204,7 +203,6 @@ def sentence_features(question: Question, evidence: list[Evidence], idf, similar
                 float(typed and not has_value),
                 float(i == 0),
                 min(1.0, n_words / 40),
-                float(n_words < 5 and len(ss) > 1),
                 float(question.negated and not NEGATION.search(s)),
             ], dtype="float64")
             out.append(Candidate(e, i, s, x))

@@ -294,14 +294,14 @@ def test_follow_up_keeps_the_conversation(client):
 
 
 def test_not_found_is_marked(client):
-    chat, sources, _, data = ask(client, "What is the unemployment rate in Xinjiang?")
+    chat, sources, _, data = ask(client, "What does the UPR submission say about Brazil's deforestation?")
     assert data["found"] is False
     assert "Not in the documents" in chat_text(chat[-1])
 
 
 def test_disagreement_positions_side_by_side(client):
-    _, _, positions, data = ask(client, "Is Western criticism of China's human rights record fair?")
-    assert data["disagreement"] is True  # the 2022 briefing's two articles answer this in opposite ways
+    _, _, positions, data = ask(client, "What does the briefing say about Bachelet's visit to China?")
+    assert data["disagreement"] is True  # the 2022 briefing reports praise and regret over the visit
     assert positions.count('class="rag-position"') == len(data["positions"]) >= 2
 
 
@@ -409,7 +409,7 @@ def test_a_second_app_on_the_same_store_is_refused(app_url):
 USERS_QUESTIONS = [
     GREAT_FIREWALL,
     "What does the 2018 submission say about the Social Credit System?",
-    "How many lawyers were detained in the 709 crackdown?",
+    "How many defence lawyers were penalised between 2017 and 2021?",
     "What is recommended regarding torture in detention?",
     "What does the briefing say about Hong Kong?",
 ]

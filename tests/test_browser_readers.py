@@ -14,7 +14,7 @@ from test_browser import ask, browser, open_page, shot  # noqa: F401 - browser i
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-BOTH_SIDES = "Is Western criticism of China's human rights record fair?"
+BOTH_SIDES = "What does the briefing say about Bachelet's visit to China?"
 LAWYERS = "How many defence lawyers were penalised between 2017 and 2021?"
 CANDIDATES = [GREAT_FIREWALL, "What does the briefing say about Hong Kong?",
               LAWYERS,
@@ -176,8 +176,8 @@ def test_positions_follow_the_answer_being_read(page):
     page.locator('#rag-chat a[href^="#cite-0-"]').first.click()  # a source of the earlier answer
     page.wait_for_selector('#rag-positions .rag-positions[data-turn="0"]', timeout=20_000)
     assert columns.count() == first_count
-    assert "Western criticism" in page.locator("#rag-positions .rag-panel-title").inner_text()
-    assert "Western criticism" in page.locator("#rag-sources .rag-panel-title").inner_text()
+    assert "Bachelet" in page.locator("#rag-positions .rag-panel-title").inner_text()
+    assert "Bachelet" in page.locator("#rag-sources .rag-panel-title").inner_text()
     assert page.locator('#rag-positions .rag-marker[data-turn="1"]').count() == 0
     shot(page, "readers-7-positions-follow")
     page.locator('#rag-chat a[href^="#cite-1-"]').first.click()  # back to the later answer

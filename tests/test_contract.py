@@ -17,12 +17,12 @@ CITATION_KEYS = {"n", "doc", "title", "label", "page", "section", "text", "quote
 POSITION_KEYS = {"holder", "summary", "citations"}
 
 FIREWALL = "What is recommended regarding the Great Firewall?"
-INDIA = "What is the GDP of India?"
-BOTH_SIDES = "Is Western criticism of China's human rights record fair?"
+NOT_COVERED = "What does the UPR submission say about Brazil's deforestation?"
+BOTH_SIDES = "What does the briefing say about Bachelet's visit to China?"
 SUPERVISION = "What does the UPR submission say about the Supervision Law?"
 LIU_XIA = "Since when has Liu Xia been under house arrest?"
 HUGE = "Please tell me about surveillance " * 3000  # ~100 KB on one line
-FILE_QUESTIONS = [FIREWALL, INDIA, BOTH_SIDES, SUPERVISION, HUGE]
+FILE_QUESTIONS = [FIREWALL, NOT_COVERED, BOTH_SIDES, SUPERVISION, HUGE]
 
 
 def is_number(x) -> bool:
@@ -138,7 +138,7 @@ def test_recommendation_question_cites_labelled_items(file_rows):
 
 
 def test_refusal_has_found_false(file_rows):
-    row = file_rows[FILE_QUESTIONS.index(INDIA)]
+    row = file_rows[FILE_QUESTIONS.index(NOT_COVERED)]
     assert row["found"] is False
     assert row["citations"] == [] and markers(row["answer"]) == []
     assert "not" in row["answer"].lower()

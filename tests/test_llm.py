@@ -41,7 +41,7 @@ pytestmark = pytest.mark.llm
 
 CORPUS = ROOT / "data" / "corpus"
 QUESTION = "What is the Social Credit System?"
-DISPUTED = "What happens to lawyers who defend human rights in China?"  # the sources disagree
+DISPUTED = "What does the briefing say about Bachelet's visit to China?"  # the briefing reports praise and regret
 FALLBACK = "this answer was written from the documents' own sentences"
 
 
@@ -412,9 +412,9 @@ def test_an_unanswerable_question_does_not_ask_the_model(store, scripted):
 
 def test_the_both_sides_prompt_is_used_when_sources_disagree(store, scripted):
     scripted.script = {"reply": good_reply}
-    question = "Is the international criticism of China's human rights record fair?"
+    question = DISPUTED
     plain = assistant(store).ask(question)
-    assert plain.disagreement  # the 2022 briefing holds two opposed articles
+    assert plain.disagreement  # the 2022 briefing reports praise and regret
     answer = assistant(store, llm_base_url=scripted.url).ask(question)
     sent = scripted.requests[-1]["messages"][-1]["content"]
     assert "The sources disagree on" in sent and "These positions were found" in sent
