@@ -23,7 +23,7 @@ from rag.config import Settings, get_settings
 from rag.disagree import find_positions
 from rag.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Position
-from rag.question import read
+from rag.question import read, respelled, spelling_index
 from rag.reading import Reading, load_fitted, read_evidence
 from rag.retrieve import Retriever
 from rag.store import Store
@@ -58,6 +58,7 @@ class Assistant:
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
         self._sentence_vectors: dict = {}
+        self._spellings: tuple = (None, {})  # (the lexicon it was built from, spelling_index of its words)
         self._llm = None
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
                       | RunnableLambda(self.compose) | RunnableLambda(self.finish))
@@ -179,8 +180,18 @@ class Assistant:
         """Every sentence of the evidence scored for the question, and whether they answer it (rag/reading.py):
         the answer and the suggested follow-ups read the evidence the same way."""
         lexicon = self.retriever.lexicon()
-        return read_evidence(read(query), evidence, lexicon.idf, lambda term: term in lexicon.df,
+        known = lambda term: term in lexicon.df  # noqa: E731
+        question = respelled(read(query), self.spellings(lexicon), known)
+        return read_evidence(question, evidence, lexicon.idf, known,
                              lambda texts: self.similarities(query, texts), load_fitted())
+
+    def spellings(self, lexicon) -> dict:
+        """The collection's words indexed for `respelled`, rebuilt when the store changes (the lexicon does)."""
+        built_from, index = self._spellings
+        if built_from is not lexicon:
+            index = spelling_index(lexicon.df)
+            self._spellings = (lexicon, index)
+        return index
 
     def finish(self, turn: Turn) -> Answer:
         draft = turn.draft

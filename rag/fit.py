@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import ROOT, Settings, get_settings
-from rag.question import read
+from rag.question import read, respelled
 from rag.reading import (FITTED, QUESTION_FEATURES, SENTENCE_FEATURES, LinearModel, question_features, score,
                          sentence_features)
 from rag.text import sentences
@@ -125,8 +125,10 @@ def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]
     for i in range(0, len(every), 512):
         assistant.similarities("warm-up", every[i:i + 512])
 
+    spellings = assistant.spellings(lexicon)
+
     def item(r, doc_ids, known, golds, kind):
-        q = read(r["question"])
+        q = respelled(read(r["question"]), spellings, known)  # as Assistant.reading reads it
         evidence = assistant.retriever.retrieve(r["question"], doc_ids)
         cands = sentence_features(q, evidence, lexicon.idf,
                                   lambda texts, _q=r["question"]: assistant.similarities(_q, texts))

@@ -8,7 +8,7 @@ figures, capitalised names), never about any document.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.text import content_words, fold, stem, topic_words, words
@@ -141,3 +141,56 @@ def normal_value(value: str) -> str:
     v = re.sub(r"\s*(percent|per cent)\b", "%", v)
     v = re.sub(r"(?<=\d),(?=\d{3}\b)", "", v)
     return re.sub(r"\s+", " ", v).strip(" .")
+
+
+# ------------------------------------------------------------------ a word no document holds, as the documents spell it
+def spelling_index(terms) -> dict[tuple[str, int], list[str]]:
+    """The collection's stems by (first letter, length): where `respelled` looks for a mistyped word's intent."""
+    index: dict[tuple[str, int], list[str]] = {}
+    for t in terms:
+        if t.isalpha() and len(t) >= 4:
+            index.setdefault((t[0], len(t)), []).append(t)
+    return index
+
+
+def edits(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours), or limit + 1 once it
+    is certain to exceed the limit."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def respelled(question: Question, index: dict[tuple[str, int], list[str]], known) -> Question:
+    """The question with each word no document holds read as the one word of the collection it is a slip of
+    ("astronaughts" -> astronaut): one edit away for words of up to five letters, two for longer ones, the same
+    first letter (slips rarely touch it; "unemployment" is not "employment"), and only when exactly one word is
+    that close. A word with no such neighbour stays as it is, and stays unknown."""
+    mapping: dict[str, str] = {}
+    for t in dict.fromkeys(question.topics + question.proper):
+        if known(t) or not t.isalpha() or len(t) < 4:
+            continue
+        limit = 1 if len(t) <= 5 else 2
+        near: dict[int, list[str]] = {}
+        for n in range(len(t) - limit, len(t) + limit + 1):
+            for cand in index.get((t[0], n), ()):
+                d = edits(t, cand, limit)
+                if d <= limit and known(cand):
+                    near.setdefault(d, []).append(cand)
+        if near:
+            best = near[min(near)]
+            if len(best) == 1:
+                mapping[t] = best[0]
+    if not mapping:
+        return question
+    fix = lambda ts: list(dict.fromkeys(mapping.get(t, t) for t in ts))  # noqa: E731
+    return replace(question, topics=fix(question.topics), proper=fix(question.proper))
