@@ -42,3 +42,19 @@ def test_evaluative_questions():
     assert read("Should abortion be legal?").evaluative
     assert read("Is the institution adequately funded?").evaluative
     assert not read("When was the institution founded?").evaluative
+
+
+def test_a_slip_is_read_as_the_collection_spells_the_word():
+    from rag.question import respelled, spelling_index
+
+    vocabulary = {"astronaut", "experienc", "weightless", "orbit", "employ", "rate", "reservoir", "resolv", "resolut"}
+    index = spelling_index(vocabulary)
+    known = vocabulary.__contains__
+    slip = respelled(read("What do astronaughts experience in orbit?"), index, known)
+    assert "astronaut" in slip.topics and "astronaught" not in slip.topics
+    # another first letter is another word, not a slip: "unemployment" is not "employment"
+    assert "unemploy" in respelled(read("What is the unemployment rate?"), index, known).topics
+    # a known word is never changed; a word with two equally near neighbours is left alone
+    assert respelled(read("What is the employment rate?"), index, known).topics == ["employ", "rate"]
+    ambiguous = respelled(read("What did the resolt say?"), index, known)
+    assert "resolt" in ambiguous.topics
