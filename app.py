@@ -237,9 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     fill_if_empty(store, settings.corpus)
     assistant = Assistant(settings, store)
     if not args.no_warmup and store.list_documents():
-        print("Warming up ...", flush=True)
-        try:
-            assistant.ask(EXAMPLES[0])
+        from rag.warmup import warm_up
+
+        try:  # whatever a first question would pay (model, lexical index, reader ...), paid now: one line a stage
+            warm_up(assistant, question=EXAMPLES[0])
         except Exception:  # noqa: BLE001 - a failed warm-up must not stop the app
             traceback.print_exc()
     app = WebApp(settings, store, assistant)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,53 +28,114 @@ RRF_K = 60
 PER_DOCUMENT_SEARCH = 20  # up to this many documents, each is also searched on its own
 
 
+K1, B, EPSILON = 1.5, 0.75, 0.25  # Okapi BM25 as rank_bm25's BM25Okapi had it (the answers were set on its scores)
+
+
 @dataclass
 class Lexicon:
-    """BM25 over every citable paragraph, rebuilt when the store changes."""
+    """BM25 over every citable paragraph, rebuilt when the store changes (never per question).
+
+    Okapi BM25 exactly as rank_bm25's BM25Okapi scored it (k1 1.5, b 0.75; a word in more than half of the
+    paragraphs, whose idf would be negative, gets 0.25 x the mean idf), held as a sparse term x paragraph matrix
+    of weights: a question's scores are the sum of its terms' rows, so a search touches only the paragraphs that
+    hold its words instead of looping over all of them (1 ms against 38 ms at 20,000 paragraphs)."""
 
     paragraphs: list[Paragraph]
-    bm25: object
     df: dict[str, int]
-    vectors: dict[str, object]  # paragraph id -> matrix of its pieces' vectors
+    terms: dict[str, int]  # term -> its row
+    indptr: np.ndarray  # row t: paragraphs index[indptr[t]:indptr[t + 1]] with weights weight[...] (CSR)
+    index: np.ndarray
+    weight: np.ndarray
+    doc_of: np.ndarray  # paragraph position -> document number
+    doc_numbers: dict[str, int]
+    matrix: np.ndarray  # every piece's vector (float32), a paragraph's pieces in consecutive rows
+    rows: dict[str, tuple[int, int]]  # paragraph id -> its rows in matrix
 
     @classmethod
     def build(cls, paragraphs: list[Paragraph], vectors: dict[str, list]) -> "Lexicon":
-        import numpy as np
-
-        from rank_bm25 import BM25Okapi
-
         citable = [p for p in paragraphs if p.kind not in (HEADING, FOOTNOTE)]
-        tokens = [[stem(w) for w in content_words(lexical_text(p))] for p in citable]
-        df: dict[str, int] = {}
-        for toks in tokens:
-            for t in set(toks):
-                df[t] = df.get(t, 0) + 1
-        bm25 = BM25Okapi(tokens or [[""]])
-        matrices = {pid: np.asarray(vs, dtype="float32") for pid, vs in vectors.items()}
-        return cls(citable, bm25, df, matrices)
+        terms: dict[str, int] = {}  # in order of first occurrence, as BM25Okapi's (its idf floor sums in it)
+        term_of, para_of, freq = array("q"), array("i"), array("i")  # one entry per (paragraph, term): compact
+        lengths = np.zeros(len(citable), dtype="float64")
+        for i, p in enumerate(citable):
+            tokens = Counter(stem(w) for w in content_words(lexical_text(p)))
+            lengths[i] = tokens.total()
+            term_of.extend(terms.setdefault(term, len(terms)) for term in tokens)
+            freq.extend(tokens.values())
+            para_of.extend([i] * len(tokens))
+        rows_of = np.frombuffer(term_of, dtype="int64") if term_of else np.zeros(0, dtype="int64")
+        counts = np.bincount(rows_of, minlength=len(terms))
+        n_docs = len(citable)
+        idf = np.empty(len(terms), dtype="float64")
+        total, negative = 0.0, []
+        for t, f in enumerate(counts.tolist()):  # BM25Okapi's arithmetic, step for step
+            value = math.log(n_docs - f + 0.5) - math.log(f + 0.5)
+            idf[t] = value
+            total += value
+            if value < 0:
+                negative.append(t)
+        if negative:
+            idf[negative] = EPSILON * (total / len(terms))
+        avgdl = float(lengths.sum()) / n_docs if n_docs and lengths.any() else 1.0
+        para = np.asarray(para_of, dtype="int32")
+        # idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))), BM25Okapi's operations in its order, in
+        # place (at 100,000 paragraphs each temporary is ~40 MB)
+        weight = np.asarray(freq, dtype="float64")
+        norm = lengths[para]
+        norm *= B
+        norm /= avgdl
+        np.add(1 - B, norm, out=norm)
+        norm *= K1
+        norm += weight
+        weight *= K1 + 1
+        weight /= norm
+        del norm
+        weight *= idf[rows_of]
+        order = np.argsort(rows_of, kind="stable")  # by term, paragraphs ascending within each
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype("int64")
+        doc_numbers: dict[str, int] = {}
+        doc_of = np.asarray([doc_numbers.setdefault(p.doc_id, len(doc_numbers)) for p in citable], dtype="int32")
+
+        dim = next((len(vs[0]) for vs in vectors.values() if len(vs)), 0)
+        matrix = np.empty((sum(len(vs) for vs in vectors.values()), dim), dtype="float32")
+        rows: dict[str, tuple[int, int]] = {}
+        at = 0
+        for pid, vs in vectors.items():
+            matrix[at:at + len(vs)] = np.asarray(vs, dtype="float32")
+            rows[pid] = (at, at + len(vs))
+            at += len(vs)
+        return cls(citable, dict(zip(terms, counts.tolist())), terms, indptr,
+                   para[order], weight[order], doc_of, doc_numbers, matrix, rows)
 
     def similarity(self, vector, pid: str) -> float:
         """Cosine similarity of a (normalised) query vector to a paragraph: its best piece."""
-        matrix = self.vectors.get(pid)
-        return float((matrix @ vector).max()) if matrix is not None else 0.0
+        span = self.rows.get(pid)
+        return float((self.matrix[span[0]:span[1]] @ vector).max()) if span else 0.0
 
     def idf(self, term: str) -> float:
         n = max(1, len(self.paragraphs))
         return math.log(1 + n / (1 + self.df.get(term, 0)))
 
+    def scores(self, words: list[str]) -> np.ndarray:
+        """Every paragraph's BM25 score for the words (a word asked twice counts twice, as in BM25Okapi)."""
+        scores = np.zeros(len(self.paragraphs), dtype="float64")
+        for word in words:
+            t = self.terms.get(word)
+            if t is not None:
+                start, end = self.indptr[t], self.indptr[t + 1]
+                scores[self.index[start:end]] += self.weight[start:end]
+        return scores
+
     def search(self, words: list[str], k: int, allowed: set[str] | None) -> list[tuple[Paragraph, float]]:
         if not self.paragraphs or not words:
             return []
-        scores = self.bm25.get_scores(words)
-        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
-        out = []
-        for i in ranked:
-            if scores[i] <= 0 or len(out) >= k:
-                break
-            p = self.paragraphs[i]
-            if allowed is None or p.doc_id in allowed:
-                out.append((p, float(scores[i])))
-        return out
+        scores = self.scores(words)
+        hits = np.flatnonzero(scores > 0)
+        if allowed is not None and not allowed.issuperset(self.doc_numbers):
+            numbers = [self.doc_numbers[d] for d in allowed if d in self.doc_numbers]
+            hits = hits[np.isin(self.doc_of[hits], numbers)]
+        best = hits[np.argsort(-scores[hits], kind="stable")[:k]]  # ties: document order, as before
+        return [(self.paragraphs[i], float(scores[i])) for i in best.tolist()]
 
 
 def lexical_text(p: Paragraph) -> str:
@@ -89,12 +152,22 @@ class Retriever:
         self._lock = threading.Lock()
 
     def lexicon(self) -> Lexicon:
+        """The lexical index of the store as it is, built once per change of the store (the app builds it at
+        start and after each upload or deletion). While one thread builds a new one, the others go on with the
+        previous one: it lists only documents they still filter by, so nobody sees a document half-indexed."""
         key = (self.store.generation, self.store.count(), tuple(d.doc_id for d in self.store.list_documents()))
-        with self._lock:
+        current = self._lexicon
+        if current is not None and key == self._key:
+            return current
+        if not self._lock.acquire(blocking=current is None):
+            return current  # being rebuilt by another thread
+        try:
             if self._lexicon is None or key != self._key:
                 self._lexicon = Lexicon.build(self.store.get_paragraphs(), self.store.vectors())
                 self._key = key
             return self._lexicon
+        finally:
+            self._lock.release()
 
     def documents(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.store.list_documents()}
@@ -107,7 +180,13 @@ class Retriever:
         if not allowed:
             return []
         vector = self.store.embeddings.embed_query(question)
-        dense = self.store.search(vector, settings.candidates, sorted(allowed))
+        dense = []
+        if allowed == set(docs):  # the whole library: unfiltered (a filter on every document costs as much as the
+            dense = self.store.search(vector, settings.candidates)  # search at 100,000 paragraphs) ...
+            if any(p.doc_id not in allowed for p, _ in dense):  # ... unless a document being added shows up
+                dense = []
+        if not dense:
+            dense = self.store.search(vector, settings.candidates, sorted(allowed))
         if len(allowed) <= PER_DOCUMENT_SEARCH:  # every source gets a say, however others crowd the top
             found = {p.id for p, _ in dense}
             for doc_id in sorted(allowed):

@@ -33,20 +33,29 @@ def fold(text: str) -> str:
     """Text as it is matched (never as it is shown): Unicode NFKC (the ligature ﬁ -> fi, full-width letters,
     non-breaking spaces), accents dropped (São Tomé -> Sao Tome, café -> cafe) and curly quotes and dashes
     made straight, so a question typed on any keyboard finds a document's spelling."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_QUOTES)
+    if text.isascii():  # nothing to fold (the lexical index folds every paragraph: this is its common case)
+        return text
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text)).translate(_QUOTES)
+    if text.isascii():  # no accents to drop (the quotes and dashes were the only non-ASCII characters)
+        return text
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
     """Lower-case words of the folded text; hyphenated compounds count as their parts ('UN-centred' -> 'un',
     'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet')."""
-    out = []
+    out: list[str] = []
     for w in _WORD.findall(fold(text)):
-        w = w.lower()
-        if w.endswith("'s"):
-            w = w[:-2]
-        out.extend(part.strip("'") for part in w.split("-") if part.strip("'"))
+        out.extend(_parts(w))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _parts(w: str) -> tuple[str, ...]:
+    w = w.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    return tuple(part.strip("'") for part in w.split("-") if part.strip("'"))
 
 
 def content_words(text: str) -> list[str]:

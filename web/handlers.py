@@ -17,6 +17,7 @@ from rag.ingest import FileReport, format_reports
 from rag.model import Answer
 from rag.store import Store, document_row
 from rag.uploads import add_upload, remove_uploads, safe_filename
+from rag.warmup import index
 
 
 class WebApp:
@@ -141,7 +142,8 @@ class WebApp:
 
                 reports.append(add_upload(self.store, path, original, self.settings.uploads,
                                           self.settings.max_upload_mb, indexed))
-        progress(1.0, desc="Done")
+        progress(1.0, desc="Updating the search index")
+        index(self.assistant)  # the new lexical index built here, not by the next question
         print(format_reports(reports), flush=True)
         # "file", not "path": gradio_client would take a dict with a "path" for a file to download
         summary = [{"file": r.path, "status": r.status, "paragraphs": r.paragraphs, "title": r.title,
@@ -157,6 +159,7 @@ class WebApp:
                 raise gr.Error("That document is no longer in the library.")
             self.store.delete_document(doc_id)
             remove_uploads(self.settings.uploads, doc)
+        index(self.assistant)
         return f"Deleted “{doc.title}” ({doc.paragraphs} paragraphs)."
 
     # ------------------------------------------------------------------ recommendations

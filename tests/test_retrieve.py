@@ -1,0 +1,136 @@
+"""The lexical index (rag/retrieve.py Lexicon): Okapi BM25 as a sparse matrix, built once per change of the store,
+on real stores ingested from files these tests write. Also the warm-up (rag/warmup.py) that builds it at start."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from rag.ingest import ingest_paths
+from rag.retrieve import Lexicon, Retriever, lexical_text
+from rag.store import Store
+from rag.text import content_words, stem
+from tests.conftest import settings_for
+
+FILLER = ("The committee reviewed the budget for housing and health in the region. Officials said the programme "
+          "would continue. The report notes that funding for education rose slightly.")
+
+
+def write_report(folder, name: str, paragraphs: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n\n".join(f"{i}. {p}" for i, p in enumerate(paragraphs, 1)) + "\n",
+                               encoding="utf-8")
+
+
+@pytest.fixture
+def two_reports(tmp_path):
+    docs = tmp_path / "docs"
+    write_report(docs, "housing-review-2021.txt", [
+        f"{FILLER} Housing demand grew in every district.",
+        "The review found that the Kestrelmoor aqueduct leaked forty percent of its water before repairs began.",
+        f"{FILLER} Rents in the capital rose for the third year.",
+        f"{FILLER} The committee will report again next year.",
+    ])
+    write_report(docs, "health-audit-2022.txt", [
+        f"{FILLER} Waiting times for clinics fell.",
+        f"{FILLER} Nurses were recruited from abroad.",
+        "Auditors counted nine clinics without a pharmacist.",
+    ])
+    store = Store(settings_for(tmp_path / "store"), write=True)
+    reports = ingest_paths(store, [docs])
+    assert all(r.ok for r in reports), [(r.path, r.reason) for r in reports]
+    yield store, tmp_path
+    store.close()
+
+
+def words(question: str) -> list[str]:
+    return [stem(w) for w in content_words(question)]
+
+
+def test_rare_words_find_their_paragraph_first(two_reports):
+    store, _ = two_reports
+    lexicon = Retriever(store).lexicon()
+    hits = lexicon.search(words("Which aqueduct leaked in Kestrelmoor?"), 5, None)
+    assert "Kestrelmoor aqueduct leaked" in hits[0][0].text
+    assert all(score > 0 for _, score in hits) and [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    # restricted to the other document, the paragraph is not offered
+    health = next(d.doc_id for d in store.list_documents() if "Health" in d.title)
+    assert all(p.doc_id == health for p, _ in lexicon.search(words("Kestrelmoor aqueduct clinics"), 5, {health}))
+    assert lexicon.search(words("zyxwvut"), 5, None) == []
+
+
+def okapi(tokens: list[list[str]], query: list[str], k1=1.5, b=0.75, epsilon=0.25) -> list[float]:
+    """Okapi BM25 written out plainly (what rank_bm25's BM25Okapi computed): the reference for the sparse one."""
+    n = len(tokens)
+    avgdl = sum(len(t) for t in tokens) / n
+    df = Counter(w for t in tokens for w in set(t))
+    idf = {w: math.log(n - f + 0.5) - math.log(f + 0.5) for w, f in df.items()}
+    floor = epsilon * sum(idf.values()) / len(idf)
+    idf = {w: (v if v >= 0 else floor) for w, v in idf.items()}
+    out = []
+    for t in tokens:
+        tf = Counter(t)
+        out.append(sum(idf.get(q, 0) * tf[q] * (k1 + 1) / (tf[q] + k1 * (1 - b + b * len(t) / avgdl))
+                       for q in query))
+    return out
+
+
+def test_scores_are_okapi_bm25(two_reports):
+    store, _ = two_reports
+    lexicon = Retriever(store).lexicon()
+    tokens = [[stem(w) for w in content_words(lexical_text(p))] for p in lexicon.paragraphs]
+    # 'committee' is in more than half of the paragraphs: its idf is the floor; asked twice, it counts twice
+    for question in ("Kestrelmoor aqueduct water", "committee committee budget clinics", "pharmacist nurses"):
+        q = words(question)
+        assert np.allclose(lexicon.scores(q), okapi(tokens, q), rtol=1e-12, atol=0)
+    assert lexicon.df[stem("committee")] > len(tokens) / 2
+
+
+def test_built_once_per_change_of_the_store(two_reports):
+    store, tmp_path = two_reports
+    retriever = Retriever(store)
+    first = retriever.lexicon()
+    assert retriever.lexicon() is first  # asked again, nothing rebuilt
+    assert not first.search(words("lighthouse keepers"), 5, None)
+
+    write_report(tmp_path / "more", "coast-2023.txt", ["Lighthouse keepers were replaced by automatic lamps."])
+    ingest_paths(store, [tmp_path / "more"])
+    second = retriever.lexicon()
+    assert second is not first and retriever.lexicon() is second
+    hits = second.search(words("lighthouse keepers"), 5, None)
+    assert hits and "Lighthouse keepers" in hits[0][0].text
+    # every paragraph's vectors came along: a paragraph found by its words gets its dense similarity
+    vector = np.asarray(store.embeddings.embed_query("automatic lamps in lighthouses"), dtype="float32")
+    assert second.similarity(vector, hits[0][0].id) > 0.3
+    assert second.similarity(vector, "no such paragraph") == 0.0
+
+
+def test_retrieve_finds_a_new_document_by_its_words(two_reports):
+    store, tmp_path = two_reports
+    retriever = Retriever(store)
+    retriever.retrieve("What leaked?")
+    write_report(tmp_path / "more", "ports-2024.txt", ["The Quillhaven harbour dredging contract went to Marrowfield."])
+    ingest_paths(store, [tmp_path / "more"])
+    evidence = retriever.retrieve("Who won the Quillhaven dredging contract?")
+    assert "Quillhaven harbour" in evidence[0].paragraph.text
+
+
+def test_warm_up_pays_the_first_question_at_start(corpus_store):
+    from rag.chain import Assistant
+    from rag.warmup import warm_up
+
+    assistant = Assistant(corpus_store.settings.model_copy(update={"follow_ups": 0}), corpus_store)
+    lines: list[str] = []
+    took = warm_up(assistant, say=lines.append)
+    assert [line.split(":")[0] for line in lines[:-1]] == [f"Warming up [{i}/{len(took)}]"
+                                                            for i in range(1, len(took) + 1)]
+    assert lines[-1].startswith("Warm in ")
+    assert any("lexical index" in what for what in took) and any("question" in what for what in took)
+    assert "loading the embedding model" in took
+    lexicon = assistant.retriever._lexicon
+    assert lexicon is not None and assistant.retriever.lexicon() is lexicon  # built, and kept
+    assert assistant._spellings[0] is lexicon  # and what is computed from it
+    from rag import stance
+    assert stance.parser.cache_info().currsize == 1 and stance._vader.cache_info().currsize == 1

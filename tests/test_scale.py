@@ -1,0 +1,25 @@
+"""bench/scale.py runs end to end on a small store (real ingest, real answers, the real app) and reports its keys."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+
+KEYS = {"paragraphs", "ingest_s", "bare_s", "ingest_vs_bare", "p50_ms", "p95_ms", "bundled_p95_ms", "rss_mb",
+        "cold_start_s", "embed_backend"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_scale_bench_reports_its_keys():
+    done = run_cli(["bench/scale.py", "--paragraphs", "300", "--rounds", "1", "--bare-max", "100", "--json"], timeout=115)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table, last = done.stdout.strip().rsplit("\n", 1)
+    result = json.loads(last)
+    assert KEYS <= set(result), KEYS - set(result)
+    assert result["paragraphs"] >= 300 and result["ingest_s"] > 0 and result["bare_s"] > 0
+    assert 0 < result["p50_ms"] <= result["p95_ms"] and result["bundled_p95_ms"] > 0
+    assert result["rss_mb"] > 100 and result["cold_start_s"] > 0
+    assert "| ingest / bare" in table and "embedding 300/" in done.stderr  # the table, and progress on stderr
