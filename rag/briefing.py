@@ -22,7 +22,7 @@ __all__ = [
 NOT_ANSWERED = "Not answered by the documents"
 QUOTE_CHARS = 300
 
-from .cite import MARKER  # noqa: E402  [3] or [1, 2]
+from .model import MARKER  # noqa: E402  [3] or [1, 2]
 
 def _one_line(text: str | None) -> str:
     return " ".join(neutralise(text).split())

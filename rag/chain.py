@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.runnables import RunnableLambda
 
-from rag.cite import finalize, set_support
+from rag.cite import check_model_draft, finalize, set_support
 from rag.model import Draft, Evidence
 from rag.compose.extractive import compose as compose_extractive
 from rag.config import Settings, get_settings
@@ -171,7 +171,9 @@ class Assistant:
                 turn.draft.notes.append(turn.model_down)
             else:
                 positions = turn.positions if turn.disagreement else []
-                turn.draft = yield from self.llm.stream(turn.query, turn.evidence, positions, turn.draft)
+                fallback = turn.draft
+                draft = yield from self.llm.stream(turn.query, turn.evidence, positions, fallback)
+                turn.draft = check_model_draft(draft, fallback)  # the one citation check, for every composer
         elif self.llm is not None:
             turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)

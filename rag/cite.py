@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rag.model import Draft, Evidence
-from rag.model import Citation, Position
+from rag.model import EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
 from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, ABBREVIATIONS, NUMBER, content_words, neutralise, numbers,
                       sentences, stem, words)
 
-MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
 
 def markers(text: str) -> list[int]:
@@ -377,3 +375,23 @@ def check_model_answer(text: str, evidence: list[Evidence]) -> Checked:
                          + ", ".join(f"[{n}]" for n in dict.fromkeys(invented)))
     out.text = "\n".join(lines_out).strip()
     return out
+
+
+def check_model_draft(draft: Draft, fallback: Draft) -> Draft:
+    """A model's draft (`draft.unchecked`) checked sentence by sentence against the evidence it was given and its
+    markers renumbered to the evidence's own numbers; or, when too little survives, `fallback` (the extractive
+    answer) with notes saying why. Any other draft is returned as it is."""
+    if draft.unchecked is None:
+        return draft
+    checked = check_model_answer(draft.text, draft.unchecked)
+    if not checked.usable:
+        why = (f"{checked.dropped} of {checked.kept + checked.dropped} sentences uncited or unsupported"
+               if checked.kept + checked.dropped else "no sentence with a citation")
+        note = f"The model's answer did not pass the citation check ({why}); {EXTRACTIVE_FALLBACK}"
+        return replace(fallback, notes=[*fallback.notes, *draft.notes, note, *checked.notes])
+    original = draft.numbering
+    text = MARKER.sub(lambda m: "".join(f"[{original[int(n)]}]" for n in m.group(1).split(",")), checked.text)
+    if draft.heading:
+        text = f"{draft.heading}\n\n{text}"
+    quotes = {original[n]: q for n, q in checked.quotes.items()}
+    return Draft(text=text, quotes=quotes, found=True, composer=draft.composer, notes=[*draft.notes, *checked.notes])

@@ -1,8 +1,14 @@
 """The language of the whole system: plain dataclasses, no behaviour beyond (de)serialising."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+
+# How every stage writes a citation: "[3]" or "[1, 2]", n = Evidence.n (or the model's own block numbers).
+MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+# What the user is told when a model's answer is replaced by the extractive one.
+EXTRACTIVE_FALLBACK = "this answer was written from the documents' own sentences."
 
 # Paragraph kinds
 PARAGRAPH, RECOMMENDATION, HEADING, FOOTNOTE = "paragraph", "recommendation", "heading", "footnote"
@@ -135,6 +141,11 @@ class Draft:
     found: bool = True
     composer: str = "extractive"
     notes: list[str] = field(default_factory=list)
+    # A model's draft before the citation check (rag/cite.py `check_model_draft`, run by the chain): the evidence
+    # as numbered for the model, those numbers -> Evidence.n, and a line shown above the checked text.
+    unchecked: list["Evidence"] | None = None
+    numbering: dict[int, int] = field(default_factory=dict)
+    heading: str = ""
 
 
 @dataclass

@@ -302,7 +302,8 @@ class Store:
 def document_row(doc: Document) -> dict:
     """A document as `python -m rag docs --json` lists it (one JSON object a line; the app's /documents too)."""
     return {"doc": doc.doc_id, "title": doc.title, "paragraphs": doc.paragraphs, "sha256": doc.sha256,
-            "sources": doc.sources, "format": doc.format, "date": doc.date, "added": doc.added}
+            "sources": doc.sources, "format": doc.format, "date": doc.date, "added": doc.added,
+            "symbol": doc.symbol}
 
 
 def embed_text(p: Paragraph) -> str:

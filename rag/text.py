@@ -24,7 +24,7 @@ count counts counted compare compared comparison react reacted reaction stand re
 recommendation recommendations call calls called
 """.split())
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
+_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
                          "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-"})
 
@@ -43,7 +43,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case words of the folded text; hyphenated compounds count as their parts ('UN-centred' -> 'un',
-    'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet')."""
+    'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet'); dotted initials are one
+    word ('U.N.' -> 'un', as the question's 'UN')."""
     out: list[str] = []
     for w in _WORD.findall(fold(text)):
         out.extend(_parts(w))
@@ -53,6 +54,8 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _parts(w: str) -> tuple[str, ...]:
     w = w.lower()
+    if w.endswith(".") and "." in w[:-1]:  # dotted initials: U.N. -> un
+        return (w.replace(".", ""),)
     if w.endswith("'s"):
         w = w[:-2]
     return tuple(part.strip("'") for part in w.split("-") if part.strip("'"))

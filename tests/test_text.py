@@ -30,3 +30,11 @@ def test_accents_ligatures_and_quotes_fold_for_matching():
 def test_possessives_are_not_part_of_the_word():
     assert words("Bachelet's visit and the Ombudsman’s report") == ["bachelet", "visit", "and", "the", "ombudsman",
                                                                       "report"]
+
+
+def test_dotted_initials_are_one_word_as_typed_without_dots():
+    # "What UN secretary went to Harvard?" must find "U.N. Secretary General" (a SQuAD dev question was refused)
+    assert words("the U.N. Secretary General, Washington D.C.") == ["the", "un", "secretary", "general",
+                                                                     "washington", "dc"]
+    assert words("UN") == words("U.N.")
+    assert words("A. Smith, 3.5 per cent") == ["a", "smith", "3.5", "per", "cent"]  # one initial, a decimal

@@ -1,4 +1,4 @@
-"""The optional model composer: numbered evidence -> an OpenAI-compatible model -> a checked, cited Draft.
+"""The optional model composer: numbered evidence -> an OpenAI-compatible model -> a cited Draft.
 
 Off unless `RAG_LLM_BASE_URL` is set (with `RAG_LLM_MODEL`, `RAG_LLM_API_KEY`): vLLM, llama.cpp's server, Ollama,
 LM Studio or a hosted API all speak the same protocol (LangChain's ChatOpenAI).
@@ -7,8 +7,8 @@ LM Studio or a hosted API all speak the same protocol (LangChain's ChatOpenAI).
   prompt (given the positions rag/disagree.py found) and the follow-up rewrite prompt.
 - The evidence goes to the model as numbered, delimited data blocks carrying document, article, paragraph label,
   page and date; at most `llm_max_evidence` of them, each paragraph cut at a sentence boundary.
-- What the model writes is checked by `rag.cite.check_model_answer` before anyone sees it; if too little survives,
-  or the server fails in any way (down, slow, wrong model name, rate limit, unreadable reply), the extractive
+- What the model writes goes back as an unchecked Draft; the chain checks it (`rag.cite.check_model_draft`) before
+  anyone sees the answer. If too little survives, or the server fails in any way (down, slow, wrong model name, rate limit, unreadable reply), the extractive
   answer is used and a note says why. The model can never make the pipeline raise.
 """
 from __future__ import annotations
@@ -19,15 +19,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from rag.cite import MARKER, check_model_answer
-from rag.model import Draft, Evidence
 from rag.config import Settings
-from rag.model import Position
+from rag.model import EXTRACTIVE_FALLBACK as FALLBACK
+from rag.model import MARKER, Draft, Evidence, Position
 from rag.text import neutralise, sentences, stem, topic_words
 
 PROMPTS = ("system", "answer", "both_sides", "rewrite")
 BLOCK_CHARS = 1200  # a paragraph longer than this (about 300 tokens) is cut at a sentence boundary
-FALLBACK = "this answer was written from the documents' own sentences."
 
 
 class ModelUnavailable(Exception):
@@ -223,7 +221,8 @@ class LLMComposer:
     def stream(self, question: str, evidence: list[Evidence], positions: list[Position] | None,
                fallback: Draft) -> Iterator[str]:
         """Yield the model's text as it is written (made safe to show as text; markers as the model numbered
-        them), then return the checked Draft (composer "llm"), or `fallback` with notes saying why."""
+        them), then return its Draft (composer "llm"), still to be checked (the chain runs `check_model_draft`),
+        or `fallback` with a note saying why the model did not answer."""
         try:
             messages, blocks = self.messages(question, evidence, positions)
         except Exception as exc:  # a broken prompt file: say so, answer anyway
@@ -241,18 +240,9 @@ class LLMComposer:
             return _fallback(fallback, unavailable_note(self.settings, exc.reason))
         if not raw.strip():
             return _fallback(fallback, unavailable_note(self.settings, "it returned no text"))
-        checked = check_model_answer(raw, blocks)
-        original = {b.n: next(e.n for e in evidence if e.paragraph.id == b.paragraph.id) for b in blocks}
-        if not checked.usable:
-            why = (f"{checked.dropped} of {checked.kept + checked.dropped} sentences uncited or unsupported"
-                   if checked.kept + checked.dropped else "no sentence with a citation")
-            return _fallback(fallback, f"The model's answer did not pass the citation check ({why}); {FALLBACK}",
-                             checked.notes)
-        text = MARKER.sub(lambda m: "".join(f"[{original[int(n)]}]" for n in m.group(1).split(",")), checked.text)
-        if positions:
-            text = "**The sources disagree on this.**\n\n" + text
-        quotes = {original[n]: q for n, q in checked.quotes.items()}
-        return Draft(text=text, quotes=quotes, found=True, composer="llm", notes=checked.notes)
+        numbering = {b.n: next(e.n for e in evidence if e.paragraph.id == b.paragraph.id) for b in blocks}
+        heading = "**The sources disagree on this.**" if positions else ""
+        return Draft(text=raw, found=True, composer="llm", unchecked=blocks, numbering=numbering, heading=heading)
 
     def rewrite(self, question: str, history: list[tuple[str, str]]) -> str | None:
         """A follow-up question rewritten to stand alone, or None. The rewrite is accepted only if it keeps all
@@ -286,8 +276,8 @@ class LLMComposer:
         return line
 
 
-def _fallback(draft: Draft, note: str, details: list[str] | None = None) -> Draft:
-    return replace(draft, notes=[*draft.notes, note, *(details or [])])
+def _fallback(draft: Draft, note: str) -> Draft:
+    return replace(draft, notes=[*draft.notes, note])
 
 
 def _safe_prefix(raw: str) -> str:
