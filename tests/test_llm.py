@@ -28,7 +28,7 @@ import pytest
 from conftest import missing_part
 
 from rag.chain import Assistant
-from rag.cite import MARKER, markers, model_sentences
+from rag.cite import MARKER, check_model_answer, markers, model_sentences
 from rag.compose import Draft, Evidence
 from rag.compose.llm import PROMPTS, LLMComposer, load_prompt, select_evidence
 from rag.config import ROOT, Settings
