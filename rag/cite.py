@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from rag.model import EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
-from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, ABBREVIATIONS, NUMBER, content_words, neutralise, numbers,
+from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, NUMBER, content_words, neutralise, numbers,
                       sentences, stem, words)
 
 
@@ -282,22 +282,18 @@ def _links(sentence: str, allowed: str, notes: list[str]) -> str:
 
 
 def model_sentences(text: str) -> list[str]:
-    """A model's line split into sentences: at every . ! ? followed by a space (models do not always start the
-    next sentence with a capital), abbreviations kept whole; markers written after the full stop ('... cut. [2]')
-    belong to the sentence before them."""
+    """A model's line split into sentences (the one splitter, rag/text.py, in any case: models do not always start
+    the next sentence with a capital); markers written after the full stop ('... cut. [2]') belong to the sentence
+    before them."""
     out: list[str] = []
-    for part in re.split(r"(?<=[.!?])[\"”’')]*\s+", text.strip()):
+    for part in sentences(text, any_case=True):
         lead = re.match(r"^((?:\[[\d,\s]+\]\s*)+)(.*)$", part)
         if lead and out:
             out[-1] = f"{out[-1]} {lead.group(1).strip()}"
             part = lead.group(2)
-        if not part.strip():
-            continue
-        if out and (ABBREVIATIONS.search(out[-1]) or re.search(r"\b\w\.$", out[-1])):
-            out[-1] = f"{out[-1]} {part}"
-        else:
-            out.append(part)
-    return [s.strip() for s in out if s.strip()]
+        if part.strip():
+            out.append(part.strip())
+    return out
 
 
 def _plain(sentence: str) -> str:

@@ -247,7 +247,9 @@ class LocalEmbeddings(Embeddings):
         limit = (max_tokens or get_settings().embed_max_tokens) - 8
         if self.count_tokens(text) <= limit:
             return [text]
-        sentences = re.split(r"(?<=[.!?;:])\s+", text)
+        from rag.text import sentences as split_sentences
+
+        sentences = split_sentences(text)
         out: list[str] = []
         current: list[str] = []
         size = 0

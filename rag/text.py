@@ -106,19 +106,21 @@ approx est dept univ inc ltd co corp bros assn govt int nat
 vs etc e.g i.e viz resp incl excl
 """.split())
 _BOUNDARY = re.compile(r"(?<=[.!?])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_ANY_CASE_BOUNDARY = re.compile(r"(?<=[.!?])([\"”’')\]]*)\s+")
 ABBREVIATIONS = re.compile(r"(?:\b(?:" + "|".join(re.escape(a) for a in sorted(ABBREVIATION_WORDS, key=len,
                                                                              reverse=True)) +
                            r")|\b[A-Za-z]|(?:\b[A-Za-z]\.)+[A-Za-z])\.$", re.I)
 
 
-def sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences, keeping abbreviations, initials and decimals together."""
+def sentences(text: str, any_case: bool = False) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations, initials and decimals together. A sentence starts
+    with a capital or a digit, except with `any_case` (what a model writes does not always)."""
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return []
     out: list[str] = []
     start = 0
-    for m in _BOUNDARY.finditer(text):
+    for m in (_ANY_CASE_BOUNDARY if any_case else _BOUNDARY).finditer(text):
         piece = text[start:m.start()].rstrip()
         if ABBREVIATIONS.search(piece) and not re.search(r"\b(?:etc|Inc|Ltd|Co)\.$", piece):
             continue  # "Jan. 2019", "No. 9", "U.S. policy": not a sentence end

@@ -119,3 +119,10 @@ def test_a_model_draft_that_fails_the_check_gives_the_fallback_with_the_reasons(
 def test_a_draft_that_is_not_a_model_draft_passes_unchanged():
     draft = Draft(text="The authorities detained at least 300 lawyers [1].")
     assert check_model_draft(draft, Draft(text="other")) is draft
+
+
+def test_model_sentences_use_the_one_splitter_and_keep_a_late_marker_with_its_sentence():
+    from rag.cite import model_sentences
+
+    assert model_sentences("Low scores restrict travel. [2] it is complicated, e.g. in Jan. 2020 [1].") == [
+        "Low scores restrict travel. [2]", "it is complicated, e.g. in Jan. 2020 [1]."]

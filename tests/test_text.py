@@ -38,3 +38,10 @@ def test_dotted_initials_are_one_word_as_typed_without_dots():
                                                                      "washington", "dc"]
     assert words("UN") == words("U.N.")
     assert words("A. Smith, 3.5 per cent") == ["a", "smith", "3.5", "per", "cent"]  # one initial, a decimal
+
+
+def test_any_case_splits_a_model_line_whose_next_sentence_is_lower_case():
+    line = "Detention rose in 2019. it fell again, e.g. in Jan. 2020 [2]. The U.S. policy changed."
+    assert sentences(line) == ["Detention rose in 2019. it fell again, e.g. in Jan. 2020 [2].", "The U.S. policy changed."]
+    assert sentences(line, any_case=True) == ["Detention rose in 2019.", "it fell again, e.g. in Jan. 2020 [2].",
+                                              "The U.S. policy changed."]
