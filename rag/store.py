@@ -29,6 +29,7 @@ from rag.model import Document, Paragraph
 DOCS = "documents"
 BACKEND_KEY = "embed_backend"  # in the paragraphs collection's metadata: which embedding backend made its vectors
 SWEEP_GRACE_S = 3600  # on a shared server, paragraphs without a document record are leftovers only after this long
+READ_PAGE = 5000  # records a get() reads at once (Chroma over SQLite refuses one read of ~32,000+ records)
 
 
 class StoreBusy(RuntimeError):
@@ -177,7 +178,7 @@ class Store:
 
     # ------------------------------------------------------------------ documents
     def list_documents(self) -> list[Document]:
-        got = self.documents.get(include=["metadatas"])
+        got = self._read(self.documents, include=["metadatas"])
         docs = [self._doc_from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
         return sorted(docs, key=lambda d: (d.added or "", d.title))
 
@@ -236,8 +237,25 @@ class Store:
             self._delete_paragraphs(doc_id)
             self.generation += 1
 
+    def _read(self, collection, where: dict | None = None, include: list[str] | None = None) -> dict:
+        """Every record of a collection (matching `where`), read READ_PAGE at a time: Chroma reads a whole get()
+        in one SQL statement, and past ~32,000 records SQLite refuses it ("too many SQL variables", seen on a
+        100,000-paragraph store). -> {"ids": [...], and each included field: [...]} in Chroma's order."""
+        include = include or []
+        out: dict[str, list] = {"ids": [], **{field: [] for field in include}}
+        offset = 0
+        while True:
+            got = collection.get(where=where, include=include, limit=READ_PAGE, offset=offset)
+            out["ids"].extend(got["ids"])
+            for field in include:
+                values = got[field]
+                out[field].extend(list(values) if values is not None else [])
+            if len(got["ids"]) < READ_PAGE:
+                return out
+            offset += READ_PAGE
+
     def _delete_paragraphs(self, doc_id: str) -> None:
-        ids = self.paragraphs.get(where={"doc_id": doc_id}, include=[])["ids"]
+        ids = self._read(self.paragraphs, where={"doc_id": doc_id})["ids"]
         for start in range(0, len(ids), self.batch):
             self.paragraphs.delete(ids=ids[start:start + self.batch])
 
@@ -248,7 +266,7 @@ class Store:
         yet written: there a document's paragraphs are leftovers only if the newest was written SWEEP_GRACE_S ago.
         (Leftovers are never seen meanwhile: only documents with a record are listed and searched.)"""
         known = {d.doc_id for d in self.list_documents()}
-        got = self.paragraphs.get(include=["metadatas"])
+        got = self._read(self.paragraphs, include=["metadatas"])
         newest: dict[str, int] = {}
         for m in got["metadatas"]:
             if m["doc_id"] not in known:
@@ -264,7 +282,7 @@ class Store:
     def get_paragraphs(self, doc_id: str | None = None) -> list[Paragraph]:
         """Whole paragraphs (one per paragraph, not per piece), in document order."""
         where = {"doc_id": doc_id} if doc_id else None
-        got = self.paragraphs.get(where=where, include=["documents", "metadatas"])
+        got = self._read(self.paragraphs, where=where, include=["documents", "metadatas"])
         seen: dict[str, Paragraph] = {}
         for text, meta in zip(got["documents"], got["metadatas"]):
             pid = meta["pid"]
@@ -274,7 +292,7 @@ class Store:
 
     def vectors(self) -> dict[str, list]:
         """paragraph id -> the vectors of its pieces (for scoring candidates without embedding them again)."""
-        got = self.paragraphs.get(include=["embeddings", "metadatas"])
+        got = self._read(self.paragraphs, include=["embeddings", "metadatas"])
         out: dict[str, list] = {}
         for vector, meta in zip(got["embeddings"], got["metadatas"]):
             out.setdefault(meta["pid"], []).append(vector)

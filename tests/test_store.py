@@ -203,3 +203,36 @@ def test_a_reader_shut_out_by_the_app_learns_where_it_serves(tmp_path):
     assert (folder / ".lock").read_text() == ""  # gone with its holder: nobody is sent to a closed app
     with Store(settings_for(folder)) as reader:  # free again: the reader opens the store itself
         assert reader.list_documents() == []
+
+
+def test_a_store_past_sqlites_variable_limit_is_read_whole(tmp_path):
+    """Chroma answers a get() with one SQL statement, and SQLite refuses one naming more than ~32,000 records: a
+    100,000-paragraph store could not build its lexical index ("too many SQL variables"). The store reads in
+    pages. The 33,000 records are written straight into the real collection with random vectors (embedding that
+    many texts would take 15 minutes and is not what is tested)."""
+    import numpy as np
+
+    from rag.model import Document, Paragraph
+    from rag.retrieve import Retriever
+
+    store = Store(settings_for(tmp_path / "store"), write=True)
+    n = 33_000
+    doc = Document("big", "A very long report", "0" * 64, "txt", n)
+    rng = np.random.default_rng(0)
+    for start in range(0, n, store.batch):
+        paragraphs = [Paragraph(f"big-{i}", "big", i, str(i + 1), "paragraph", f"Finding number {i} of the review.")
+                      for i in range(start, min(n, start + store.batch))]
+        store.paragraphs.upsert(ids=[p.id for p in paragraphs],
+                                embeddings=rng.standard_normal((len(paragraphs), 384)).astype("float32"),
+                                documents=[p.text for p in paragraphs],
+                                metadatas=[{**p.to_metadata(), "pid": p.id, "title": doc.title, "date": "",
+                                            "written": 0} for p in paragraphs])
+    store._put_document(doc)
+    paragraphs = store.get_paragraphs()
+    assert len(paragraphs) == n and [p.ordinal for p in paragraphs] == list(range(n))
+    assert len(store.vectors()) == n
+    assert store.sweep() == 0  # reads every record's metadata
+    assert len(Retriever(store).lexicon().paragraphs) == n
+    store.delete_document("big")  # reads every id of the document
+    assert store.count() == 0
+    store.close()
