@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rag.model import Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
-from rag.stance import leaning, polarity, valence
+from rag.stance import leaning, parser, polarity, valence
 from rag.text import stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
@@ -104,7 +104,9 @@ def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
         bearing = [v for v in heard if reading.answers_alone(v.candidates)]
         # a fact is disputed between documents: two figures in one report are two things it reports
         # (the rule today and the one it recommends), so each document answers once, through its best holder
-        for kind, finder in (("values", value_conflict), ("edits", edit_conflict)):
+        # (unless it asks for several: then different holders naming different ones add up)
+        factual = () if asks_for_several(q.text) else (("values", value_conflict), ("edits", edit_conflict))
+        for kind, finder in factual:
             sides = finder(reading, one_per_document(bearing))
             if sides:
                 return True, sides, kind
@@ -146,6 +148,25 @@ def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
         if bearing and all(any(values(c.sentence, kind, q) for c, _ in reading.shown(v.candidates)) for v in bearing):
             return kind
     return None
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether the question asks for a list: its "which"/"what" qualifies a plural noun ("Which states
+    recommended ...?", "Which three categories ...?", "In which years ...?"; spaCy's tags NNS/NNPS). Different
+    holders naming different ones then add to the answer; they do not disagree."""
+    doc = parser()(question)
+    for i, t in enumerate(doc):
+        if t.lower_ not in ("which", "what"):
+            continue
+        head = None  # the phrase's head: the last noun of the run of numbers, adjectives and nouns that follows
+        for nxt in doc[i + 1:]:
+            if nxt.tag_ not in ("CD", "JJ", "JJR", "JJS", "NN", "NNS", "NNP", "NNPS", "HYPH"):
+                break  # "What is ...": no noun phrase
+            if nxt.tag_.startswith("NN"):
+                head = nxt
+        if head is not None and head.tag_ in ("NNS", "NNPS"):
+            return True
+    return False
 
 
 def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:

@@ -62,6 +62,13 @@ REPORTS = {
     "ruritania-consumer-council-2023.txt": [
         "The Ruritania Consumer Council tracks the price of a basket of household goods.",
         "Inflation in Ruritania reached 11% in 2022, as food and fuel prices soared."],
+    # two documents each naming a different state that made the same recommendation: a list, not a dispute
+    "zembla-review-summary.txt": [
+        "The periodic review of Zembla was held in the spring.",
+        "Norway recommended that Zembla ratify the Convention on Clean Rivers."],
+    "zembla-review-addendum.txt": [
+        "The addendum to the review of Zembla lists the remaining recommendations.",
+        "Chile recommended that Zembla ratify the Convention on Clean Rivers."],
 }
 
 
@@ -173,6 +180,28 @@ def test_a_question_naming_one_speaker_of_a_reported_dispute_asks_for_that_voice
     check(answer)
     assert answer.found and answer.disagreement is False and answer.positions == []
     assert "weak and disappointing deal" in answer.answer
+
+
+def test_a_question_asking_for_several_is_answered_by_all_not_set_against_each_other(assistant):
+    answer = assistant.ask("Which states recommended that Zembla ratify the Convention on Clean Rivers?")
+    check(answer)
+    assert answer.found and answer.disagreement is False and answer.positions == []
+    assert "Norway" in answer.answer or "Chile" in answer.answer
+
+
+@pytest.mark.parametrize("question, several", [
+    ("Which states recommended that Zembla ratify the Convention?", True),
+    ("Which three categories of behaviour does the system rate?", True),
+    ("In which years were elections held?", True),
+    ("Which state recommended that Zembla ratify the Convention?", False),
+    ("What share of the deputies were women?", False),
+    ("What is the population of Kensett?", False),
+    ("When was the bridge opened?", False),
+])
+def test_asks_for_several_reads_the_plural_of_the_noun_which_qualifies(question, several):
+    from rag.disagree import asks_for_several
+
+    assert asks_for_several(question) is several
 
 
 def test_sources_that_agree_are_not_a_disagreement(assistant):
