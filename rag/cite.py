@@ -11,7 +11,6 @@ from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, NUMBER, content_words, ne
                       sentences, stem, words)
 
 
-
 def markers(text: str) -> list[int]:
     return [int(n) for group in MARKER.findall(text) for n in group.split(",")]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.model import Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
@@ -150,6 +151,7 @@ def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def asks_for_several(question: str) -> bool:
     """Whether the question asks for a list: its "which"/"what" qualifies a plural noun ("Which states
     recommended ...?", "Which three categories ...?", "In which years ...?"; spaCy's tags NNS/NNPS). Different

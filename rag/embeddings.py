@@ -22,6 +22,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from rag.config import get_settings
+from rag.text import sentences as split_sentences
 
 _lock = threading.Lock()
 BACKENDS = ("torch", "onnx-int8")
@@ -247,8 +248,6 @@ class LocalEmbeddings(Embeddings):
         limit = (max_tokens or get_settings().embed_max_tokens) - 8
         if self.count_tokens(text) <= limit:
             return [text]
-        from rag.text import sentences as split_sentences
-
         sentences = split_sentences(text)
         out: list[str] = []
         current: list[str] = []

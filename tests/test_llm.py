@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import missing_part
+from test_cite import DOC, EVIDENCE  # the checker tests' two paragraphs
 
 from rag.chain import Assistant
 from rag.cite import MARKER, check_model_answer, markers, model_sentences
@@ -92,8 +93,6 @@ def assert_every_sentence_cited(answer: Answer):
 
 
 # ---------------------------------------------------------------- prompts and what is sent
-from test_cite import DOC, EVIDENCE  # noqa: E402  (the checker tests' two paragraphs)
-
 def test_prompts_are_files_and_no_prompt_text_lives_in_code():
     for name in PROMPTS:
         assert load_prompt(name, ROOT / "prompts")
