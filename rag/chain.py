@@ -1,11 +1,12 @@
-"""The pipeline as LangChain runnables: check -> resolve follow-up -> retrieve -> positions -> compose -> cite.
+"""The pipeline as one LangChain runnable: check -> resolve follow-up -> retrieve -> write, where `write` reads the
+evidence, finds the positions, composes, runs the citation check and yields the answer's text, then the Answer.
 
-`Assistant.ask()` is what the CLI and the app call; `Assistant.chain` is the same pipeline as an LCEL Runnable
-(input: {"question", "history", "doc_ids"}; output: Answer), so it composes with any LangChain code.
-`Assistant.stream()` is the same pipeline yielding the answer's text as it is written, then the Answer.
+`Assistant.chain` is that LCEL Runnable (input: {"question", "history", "doc_ids"}): its `.stream()` yields the text
+as it is written and then the Answer; its `.invoke()` returns the Answer. `Assistant.ask()` and
+`Assistant.stream()` are those two calls, for the CLI and the app; there is no other way through.
 
 With `RAG_LLM_BASE_URL` set, the answer is written by the model (rag/compose/llm.py) and checked (rag/cite.py);
-the extractive answer is always composed too, as the fallback.
+the extractive (or both-sides) answer is always composed too, as the fallback.
 """
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
-from rag.cite import check_model_draft, finalize, set_support
-from rag.model import Draft, Evidence
-from rag.compose.extractive import compose as compose_extractive
+from rag.cite import finalize, set_support
+from rag.compose import Request
+from rag.compose.both_sides import BothSides
+from rag.compose.extractive import Extractive
 from rag.config import Settings, get_settings
 from rag.disagree import find_positions
 from rag.follow_ups import suggest as suggest_follow_ups
-from rag.model import Answer, Position
+from rag.model import Answer, Draft, Evidence, Position
 from rag.question import read, respelled, spelling_index
 from rag.reading import Reading, load_fitted, read_evidence
 from rag.retrieve import Retriever
@@ -60,8 +62,10 @@ class Assistant:
         self._sentence_vectors: dict = {}
         self._spellings: tuple = (None, {})  # (the lexicon it was built from, spelling_index of its words)
         self._llm = None
+        self.extractive = Extractive(self.settings.answer_max_sentences, self.settings.answer_max_items)
+        self.both_sides = BothSides()
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
-                      | RunnableLambda(self.compose) | RunnableLambda(self.finish))
+                      | RunnableGenerator(self.write))
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
             doc_ids: list[str] | None = None) -> Answer:
@@ -76,16 +80,7 @@ class Assistant:
         `Answer.citations`), or the extractive answer if the model failed (see `Answer.composer`, `.notes`).
         The chunks are plain text (no images, HTML or links) with the model's own [n] numbering. With the
         extractive composer, the whole text comes as one chunk."""
-        turn = self.retrieve(self.resolve(self.check(
-            {"question": question, "history": history or [], "doc_ids": doc_ids})))
-        streamed = False
-        for chunk in self._compose(turn):
-            streamed = True
-            yield chunk
-        answer = self.finish(turn)
-        if not streamed:
-            yield answer.answer
-        yield answer
+        return self.chain.stream({"question": question, "history": history or [], "doc_ids": doc_ids})
 
     @property
     def llm(self):
@@ -143,37 +138,38 @@ class Assistant:
         turn.timings["retrieve"] = round((time.perf_counter() - t0) * 1000, 1)
         return turn
 
-    def compose(self, turn: Turn) -> Turn:
-        for _ in self._compose(turn):
-            pass
-        return turn
+    def write(self, turns: Iterator[Turn]) -> Iterator[str | Answer]:
+        """The last, streaming step: for each turn, the answer's text as it is written, then the Answer (with the
+        extractive composers, which write in one go, the checked text as one chunk)."""
+        for turn in turns:
+            streamed = False
+            for chunk in self.compose(turn):
+                streamed = True
+                yield chunk
+            answer = self.finish(turn)
+            if not streamed:
+                yield answer.answer
+            yield answer
 
-    def _compose(self, turn: Turn) -> Iterator[str]:
-        """Set turn.draft; yields the model's text chunks as they come (nothing for the extractive composer)."""
+    def compose(self, turn: Turn) -> Iterator[str]:
+        """Read the evidence, find the positions, and set turn.draft from the composer that fits: both sides when
+        the sources disagree, else extractive; the model, when there is one, with that draft as its fallback.
+        Yields the model's text chunks as they come (nothing from the extractive composers)."""
         if turn.problem:
             turn.draft = Draft(text=turn.problem, found=False)
             return
         t0 = time.perf_counter()
-        lexicon = self.retriever.lexicon()
-        known = lambda term: term in lexicon.df  # noqa: E731
-        fitted = load_fitted()
         turn.reading = reading = self.reading(turn.query, turn.evidence)
-        found = reading.found
-        if found:
+        if reading.found:
             turn.disagreement, turn.positions, _ = find_positions(reading)
-        if turn.disagreement:
-            turn.draft = both_sides(turn.positions)
-        else:
-            turn.draft = compose_extractive(reading, turn.evidence, known, fitted.coverage,
-                                            self.settings.answer_max_sentences, self.settings.answer_max_items)
-        if self.llm is not None and found:  # the model writes; the extractive draft is the fallback
+        request = Request(turn.query, turn.evidence, reading, turn.positions if turn.disagreement else [])
+        turn.draft = (self.both_sides if turn.disagreement else self.extractive).compose(request)
+        if self.llm is not None and reading.found:  # the model writes; the draft above is the fallback
             if turn.model_down:
                 turn.draft.notes.append(turn.model_down)
             else:
-                positions = turn.positions if turn.disagreement else []
-                fallback = turn.draft
-                draft = yield from self.llm.stream(turn.query, turn.evidence, positions, fallback)
-                turn.draft = check_model_draft(draft, fallback)  # the one citation check, for every composer
+                request.fallback = turn.draft
+                turn.draft = yield from self.llm.stream(request)
         elif self.llm is not None:
             turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -196,8 +192,9 @@ class Assistant:
         return index
 
     def finish(self, turn: Turn) -> Answer:
-        draft = turn.draft
-        text, citations, positions, notes = finalize(draft, turn.evidence, turn.positions)
+        checked = finalize(turn.draft, turn.evidence, turn.positions)  # the one citation check
+        draft, text, citations, positions, notes = (checked.draft, checked.text, checked.citations,
+                                                    checked.positions, checked.notes)
         turn.timings.setdefault("retrieve", 0.0)
         turn.timings.setdefault("compose", 0.0)
         turn.timings["total"] = round((time.perf_counter() - turn.started) * 1000, 1)
@@ -232,19 +229,3 @@ class Assistant:
         query = np.asarray(self.store.embeddings.embed_query(question), dtype="float32")
         return [float(self._sentence_vectors[t] @ query) for t in texts]
 
-
-def both_sides(positions: list[Position]) -> Draft:
-    """The answer when sources disagree: say so first, then each position with its own citations."""
-    quotes: dict[int, str] = {}
-    values = [p.value for p in positions if p.value]
-    if len(values) == len(positions):
-        parts = ["**The sources disagree: they give " + " / ".join(f"“{v}”" for v in values) + ".**"]
-    else:
-        parts = ["**The sources disagree on this.**"]
-    for pos in positions:
-        when = f" ({pos.date})" if pos.date else ""
-        parts.append(f"**{pos.holder}**{when}: {pos.summary}")
-        for n in pos.citations:
-            for sentence in re.findall(rf"([^\[\]]+?)\s*\[{n}\]", pos.summary):
-                quotes.setdefault(n, sentence.strip())
-    return Draft(text="\n\n".join(parts), quotes=quotes, found=True)

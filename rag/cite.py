@@ -15,8 +15,22 @@ def markers(text: str) -> list[int]:
     return [int(n) for group in MARKER.findall(text) for n in group.split(",")]
 
 
-def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] | None = None):
-    """-> (answer text renumbered, citations, positions renumbered, notes)."""
+@dataclass
+class Cited:
+    """A draft after the citation check: what the user is shown."""
+
+    draft: Draft  # the draft checked: the composer's, or its fallback when a model's answer did not pass
+    text: str  # markers renumbered 1..m in order of first use
+    citations: list[Citation]
+    positions: list[Position]  # their markers renumbered the same way
+    notes: list[str]
+
+
+def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] | None = None) -> Cited:
+    """The one citation check, run by the chain on every composer's draft: a model's draft is checked sentence by
+    sentence first (`check_model_draft`); then every marker must name given evidence, and the markers are
+    renumbered in order of first use."""
+    draft = check_model_draft(draft)
     by_n = {e.n: e for e in evidence}
     order: dict[int, int] = {}
     notes: list[str] = []
@@ -47,7 +61,7 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
                                                if int(n) in order), pos.summary)
         summary = re.sub(r" {2,}", " ", summary).strip()
         renumbered.append(replace(pos, summary=summary, citations=cites))
-    return text, citations, renumbered, notes
+    return Cited(draft, text, citations, renumbered, notes)
 
 
 NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n't\b", re.I)
@@ -372,12 +386,13 @@ def check_model_answer(text: str, evidence: list[Evidence]) -> Checked:
     return out
 
 
-def check_model_draft(draft: Draft, fallback: Draft) -> Draft:
+def check_model_draft(draft: Draft) -> Draft:
     """A model's draft (`draft.unchecked`) checked sentence by sentence against the evidence it was given and its
-    markers renumbered to the evidence's own numbers; or, when too little survives, `fallback` (the extractive
-    answer) with notes saying why. Any other draft is returned as it is."""
+    markers renumbered to the evidence's own numbers; or, when too little survives, `draft.fallback` (the
+    extractive answer) with notes saying why. Any other draft is returned as it is."""
     if draft.unchecked is None:
         return draft
+    fallback = draft.fallback
     checked = check_model_answer(draft.text, draft.unchecked)
     if not checked.usable:
         why = (f"{checked.dropped} of {checked.kept + checked.dropped} sentences uncited or unsupported"

@@ -141,11 +141,13 @@ class Draft:
     found: bool = True
     composer: str = "extractive"
     notes: list[str] = field(default_factory=list)
-    # A model's draft before the citation check (rag/cite.py `check_model_draft`, run by the chain): the evidence
-    # as numbered for the model, those numbers -> Evidence.n, and a line shown above the checked text.
+    # A model's draft before the citation check (rag/cite.py `finalize`, run once by the chain for every draft):
+    # the evidence as numbered for the model, those numbers -> Evidence.n, a line shown above the checked text, and
+    # the draft to answer with instead if too little of the model's survives the check.
     unchecked: list["Evidence"] | None = None
     numbering: dict[int, int] = field(default_factory=dict)
     heading: str = ""
+    fallback: "Draft | None" = None
 
 
 @dataclass
@@ -202,6 +204,11 @@ class Answer:
     resolved_question: str | None = None  # the question after follow-up resolution
     weak_evidence: bool = False  # found, but the best evidence only touches the question
     follow_ups: list[str] = field(default_factory=list)  # next questions the documents answer (rag.follow_ups)
+
+    def __radd__(self, streamed_text):
+        """Text chunks streamed before an Answer add up to the Answer: LCEL's `invoke` of a streaming step adds its
+        chunks together, and the chain streams the answer's text, then the Answer (rag/chain.py)."""
+        return self
 
     def to_json(self) -> dict:
         out = {

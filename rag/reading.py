@@ -78,6 +78,7 @@ class Reading:
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
     judge: object = None  # candidates -> P(answerable) from those alone (set by read_evidence)
     coverage: float = 0.9  # the answer shows the best sentences until their probabilities add up to this (fitted)
+    known: object = None  # a stemmed word -> whether any indexed document has it (set by read_evidence)
 
     @property
     def found(self) -> bool:
@@ -275,4 +276,4 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, simi
         return judge(sorted(own, key=lambda c: -c.logit), list(within.values()))[0]
 
     p, x = judge(ranked, evidence) if ranked else (0.0, np.zeros(len(QUESTION_FEATURES)))
-    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage)
+    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage, known)

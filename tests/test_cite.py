@@ -1,11 +1,12 @@
 """The citation check (rag/cite.py) on hand-written model output: no model server, no store.
 
 A model's answer is kept sentence by sentence only where a valid marker names a paragraph that supports it
-(`check_model_answer`); the chain runs that check once, on the composer's draft (`check_model_draft`), and falls
-back to the extractive answer with notes when too little survives."""
+(`check_model_answer`); the chain runs the citation check once, on whatever draft the composer returns (`finalize`,
+which checks a model's draft first with `check_model_draft`), and falls back to the extractive answer with notes when
+too little survives."""
 from __future__ import annotations
 
-from rag.cite import check_model_answer, check_model_draft, supported
+from rag.cite import check_model_answer, check_model_draft, finalize, supported
 from rag.model import Document, Draft, Evidence, Paragraph
 
 
@@ -97,8 +98,9 @@ def test_a_model_draft_is_checked_and_renumbered_to_the_evidence_numbers():
     # the model saw P2 as its block [1]; in the answer's evidence it is [2]
     blocks = [Evidence(1, P2, DOC, 0.7)]
     draft = Draft(text="Low scores restrict travel by train and plane [1]. The sky is green [1].", composer="llm",
-                  unchecked=blocks, numbering={1: 2}, heading="**The sources disagree on this.**")
-    checked = check_model_draft(draft, Draft(text="extractive [1]"))
+                  unchecked=blocks, numbering={1: 2}, heading="**The sources disagree on this.**",
+                  fallback=Draft(text="extractive [1]"))
+    checked = check_model_draft(draft)
     assert checked.text == "**The sources disagree on this.**\n\nLow scores restrict travel by train and plane [2]."
     assert checked.composer == "llm" and checked.unchecked is None
     assert checked.quotes == {2: "Low scores restrict travel by train and plane."}
@@ -107,10 +109,10 @@ def test_a_model_draft_is_checked_and_renumbered_to_the_evidence_numbers():
 
 def test_a_model_draft_that_fails_the_check_gives_the_fallback_with_the_reasons():
     blocks = [Evidence(1, P1, DOC, 0.8)]
-    draft = Draft(text="They were all released in 2016 [1]. China is large.", composer="llm", unchecked=blocks,
-                  numbering={1: 1})
     fallback = Draft(text="The authorities detained at least 300 lawyers [1].", quotes={1: "x"})
-    out = check_model_draft(draft, fallback)
+    draft = Draft(text="They were all released in 2016 [1]. China is large.", composer="llm", unchecked=blocks,
+                  numbering={1: 1}, fallback=fallback)
+    out = check_model_draft(draft)
     assert out.text == fallback.text and out.composer == "extractive"
     assert any(n.startswith("The model's answer did not pass the citation check (2 of 2 sentences") for n in out.notes)
     assert any("the figure 2016 is not in the cited paragraph" in n for n in out.notes)
@@ -118,7 +120,31 @@ def test_a_model_draft_that_fails_the_check_gives_the_fallback_with_the_reasons(
 
 def test_a_draft_that_is_not_a_model_draft_passes_unchanged():
     draft = Draft(text="The authorities detained at least 300 lawyers [1].")
-    assert check_model_draft(draft, Draft(text="other")) is draft
+    assert check_model_draft(draft) is draft
+
+
+def test_finalize_checks_a_model_draft_then_cites_what_survives_in_order_of_use():
+    # the model saw P2 as its block [1] and P1 as [2]; in the answer's evidence they are [2] and [1]
+    evidence = [Evidence(1, P1, DOC, 0.8), Evidence(2, P2, DOC, 0.7)]
+    blocks = [Evidence(1, P2, DOC, 0.7), Evidence(2, P1, DOC, 0.8)]
+    draft = Draft(text="Low scores restrict travel by train and plane [1]. The sky is green [2].", composer="llm",
+                  unchecked=blocks, numbering={1: 2, 2: 1}, fallback=Draft(text="extractive [1]"))
+    checked = finalize(draft, evidence)
+    assert checked.text == "Low scores restrict travel by train and plane [1]."
+    assert [c.paragraph_id for c in checked.citations] == [P2.id]  # renumbered: the one paragraph used is [1]
+    assert checked.draft.composer == "llm"
+    assert checked.citations[0].quote == "Low scores restrict travel by train and plane."
+
+
+def test_finalize_gives_the_fallback_and_its_citations_when_the_model_draft_fails():
+    evidence = [Evidence(1, P1, DOC, 0.8), Evidence(2, P2, DOC, 0.7)]
+    fallback = Draft(text="Low scores restrict travel [2].", quotes={2: "Low scores restrict travel by train."})
+    draft = Draft(text="The sky is green [1].", composer="llm", unchecked=[Evidence(1, P1, DOC, 0.8)],
+                  numbering={1: 1}, fallback=fallback)
+    checked = finalize(draft, evidence)
+    assert checked.draft.composer == "extractive" and checked.text == "Low scores restrict travel [1]."
+    assert [c.paragraph_id for c in checked.citations] == [P2.id]
+    assert any(n.startswith("The model's answer did not pass the citation check") for n in checked.draft.notes)
 
 
 def test_model_sentences_use_the_one_splitter_and_keep_a_late_marker_with_its_sentence():

@@ -30,11 +30,10 @@ from test_cite import DOC, EVIDENCE  # the checker tests' two paragraphs
 
 from rag.chain import Assistant
 from rag.cite import MARKER, check_model_answer, markers, model_sentences
-from rag.compose import Draft, Evidence
 from rag.compose.llm import PROMPTS, LLMComposer, load_prompt, select_evidence
 from rag.config import ROOT, Settings
 from rag.ingest import ADDED, ingest_paths
-from rag.model import Answer, Document, Paragraph, Position
+from rag.model import Answer, Document, Evidence, Paragraph, Position
 from rag.store import Store
 
 pytestmark = pytest.mark.llm

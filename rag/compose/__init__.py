@@ -1,8 +1,44 @@
-"""Composers turn numbered evidence into answer text with [n] markers.
+"""Composers turn the evidence for a question into a Draft: Markdown with [n] markers, n = Evidence.n.
 
-extractive.py (default, no model) picks the documents' own sentences; llm.py (optional) asks an
-OpenAI-compatible model. Both return a Draft; cite.py turns a Draft into checked Citations.
+Every composer has the same interface: `stream(request)` yields the text as it is written and returns the Draft
+(a composer that writes in one go yields nothing); `compose(request)` returns the Draft alone.
+- extractive.py (default, no model): the documents' own sentences, each attributed and cited, or an honest refusal;
+- both_sides.py: when the sources disagree, each position with its own citations;
+- llm.py (optional): an OpenAI-compatible model writes the answer, with the draft of one of the above as its
+  fallback.
+No composer checks citations: the chain runs the one check (rag/cite.py `finalize`) on whatever draft comes out.
 """
 from __future__ import annotations
 
-from rag.model import Draft, Evidence  # noqa: F401  (the types live at the bottom layer)
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+from rag.model import Draft, Evidence, Position
+from rag.reading import Reading
+
+
+@dataclass
+class Request:
+    """What a composer is given."""
+
+    question: str  # as resolved: a follow-up already made to stand alone
+    evidence: list[Evidence]  # numbered, best first
+    reading: Reading  # every sentence of the evidence scored, and whether the documents answer at all
+    positions: list[Position] = field(default_factory=list)  # set only when the sources disagree
+    fallback: Draft | None = None  # what a model composer answers with when its model fails
+
+
+class Composer:
+    """Subclasses implement `compose`, or `stream` if they write as they go."""
+
+    def compose(self, request: Request) -> Draft:
+        stream = self.stream(request)
+        while True:
+            try:
+                next(stream)
+            except StopIteration as done:
+                return done.value
+
+    def stream(self, request: Request) -> Generator[str, None, Draft]:
+        yield from ()  # written in one go: no chunks
+        return self.compose(request)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.compose import Composer, Request
 from rag.model import RECOMMENDATION, Draft, Evidence
 from rag.question import REC
 from rag.reading import Candidate, Reading
@@ -116,7 +117,8 @@ def render(picks: list[Pick], recs: bool) -> tuple[str, dict[int, str]]:
     return "\n\n".join(blocks), quotes
 
 
-def refusal(reading: Reading, evidence: list[Evidence], known) -> Draft:
+def refusal(reading: Reading, evidence: list[Evidence]) -> Draft:
+    known = reading.known or (lambda term: True)
     missing = [w for w in dict.fromkeys(topic_words(reading.question.text)) if not known(stem(w))]
     subject = ", ".join(f"“{w}”" for w in missing[:3])
     if subject:
@@ -130,13 +132,19 @@ def refusal(reading: Reading, evidence: list[Evidence], known) -> Draft:
     return Draft(text=text, found=False)
 
 
-def compose(reading: Reading, evidence: list[Evidence], known, coverage: float, max_sentences: int = 4,
-            max_items: int = 6) -> Draft:
-    """A Reading of the evidence -> a cited answer, or an honest refusal."""
-    if not reading.found:
-        return refusal(reading, evidence, known)
-    chosen = choose(reading, coverage, max_sentences, max_items)
-    if not chosen:
-        return refusal(reading, evidence, known)
-    text, quotes = render(chosen, bool(RECOMMENDING.search(reading.question.text)))
-    return Draft(text=text, quotes=quotes, found=True)
+class Extractive(Composer):
+    """A Reading of the evidence -> a cited answer in the documents' own words, or an honest refusal."""
+
+    def __init__(self, max_sentences: int = 4, max_items: int = 6):
+        self.max_sentences = max_sentences
+        self.max_items = max_items
+
+    def compose(self, request: Request) -> Draft:
+        reading = request.reading
+        if not reading.found:
+            return refusal(reading, request.evidence)
+        chosen = choose(reading, reading.coverage, self.max_sentences, self.max_items)
+        if not chosen:
+            return refusal(reading, request.evidence)
+        text, quotes = render(chosen, bool(RECOMMENDING.search(reading.question.text)))
+        return Draft(text=text, quotes=quotes, found=True)

@@ -7,7 +7,7 @@ LM Studio or a hosted API all speak the same protocol (LangChain's ChatOpenAI).
   prompt (given the positions rag/disagree.py found) and the follow-up rewrite prompt.
 - The evidence goes to the model as numbered, delimited data blocks carrying document, article, paragraph label,
   page and date; at most `llm_max_evidence` of them, each paragraph cut at a sentence boundary.
-- What the model writes goes back as an unchecked Draft; the chain checks it (`rag.cite.check_model_draft`) before
+- What the model writes goes back as an unchecked Draft; the chain checks it (`rag.cite.finalize`) before
   anyone sees the answer. If too little survives, or the server fails in any way (down, slow, wrong model name,
   rate limit, unreadable reply), the extractive answer is used and a note says why. The model can never make the pipeline raise.
 """
@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from rag.compose import Composer, Request
 from rag.config import Settings
 from rag.model import EXTRACTIVE_FALLBACK as FALLBACK
 from rag.model import MARKER, Draft, Evidence, Position
@@ -139,7 +140,7 @@ def unavailable_note(settings: Settings, reason: str) -> str:
 
 
 # ---------------------------------------------------------------- the composer
-class LLMComposer:
+class LLMComposer(Composer):
     """Writes answers with an OpenAI-compatible model; `stream()` yields text as it comes and returns a Draft."""
 
     def __init__(self, settings: Settings, chat=None):
@@ -218,13 +219,14 @@ class LLMComposer:
                 except Exception:
                     pass
 
-    def stream(self, question: str, evidence: list[Evidence], positions: list[Position] | None,
-               fallback: Draft) -> Iterator[str]:
+    def stream(self, request: Request) -> Generator[str, None, Draft]:
         """Yield the model's text as it is written (made safe to show as text; markers as the model numbered
-        them), then return its Draft (composer "llm"), still to be checked (the chain runs `check_model_draft`),
-        or `fallback` with a note saying why the model did not answer."""
+        them), then return its Draft (composer "llm"), still to be checked (the chain's `rag.cite.finalize`), or
+        `request.fallback` with a note saying why the model did not answer."""
+        fallback = request.fallback or Draft(text="", found=False)
+        evidence, positions = request.evidence, request.positions
         try:
-            messages, blocks = self.messages(question, evidence, positions)
+            messages, blocks = self.messages(request.question, evidence, positions)
         except Exception as exc:  # a broken prompt file: say so, answer anyway
             return _fallback(fallback, f"The model prompt could not be built ({type(exc).__name__}: {exc}); "
                                        f"{FALLBACK}")
@@ -242,7 +244,8 @@ class LLMComposer:
             return _fallback(fallback, unavailable_note(self.settings, "it returned no text"))
         numbering = {b.n: next(e.n for e in evidence if e.paragraph.id == b.paragraph.id) for b in blocks}
         heading = "**The sources disagree on this.**" if positions else ""
-        return Draft(text=raw, found=True, composer="llm", unchecked=blocks, numbering=numbering, heading=heading)
+        return Draft(text=raw, found=True, composer="llm", unchecked=blocks, numbering=numbering, heading=heading,
+                     fallback=fallback)
 
     def rewrite(self, question: str, history: list[tuple[str, str]]) -> str | None:
         """A follow-up question rewritten to stand alone, or None. The rewrite is accepted only if it keeps all
