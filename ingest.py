@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from rag.config import get_settings
-from rag.ingest import format_reports, ingest_paths
+from rag.ingest import ADDED, UPDATED, format_reports, ingest_paths
 from rag.store import Store, StoreBusy
 
 
@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
 
         reports = ingest_paths(store, args.paths, on_file=on_file, on_paragraphs=paragraphs.update)
         files.n = files.total or 0
+        if any(r.status in (ADDED, UPDATED) for r in reports):
+            # made now and kept in the store folder, so the app's next start reads it instead of making it
+            from rag.retrieve import Retriever
+
+            if not args.quiet:
+                print(f"building the lexical index of {store.count():,} paragraph pieces ...", file=sys.stderr)
+            Retriever(store).lexicon()
     print(format_reports(reports))
     return 0 if all(r.ok for r in reports) else 1
 

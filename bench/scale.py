@@ -11,6 +11,10 @@
 3. Cold start: `python app.py` on the ready store (RAG_STORE, a free port) until its first answer through
    gradio_client, as a user would see it.
 
+With --dir the work folder is kept, and the ingest's figures are written beside the store (big/ingest.json); with
+--reuse as well, a folder that already holds a store of N generated paragraphs is measured again without ingesting
+it again (steps 2 and 3 only, the ingest figures read from that file): for changes that do not touch ingest.
+
 Prints a Markdown table, progress on stderr, and with --json one JSON object as the last line of stdout.
 Goals (issue 15, at N=100,000): p95 <= 800 ms, bundled p95 <= 300 ms, RSS <= 1,500 MB, cold start <= 8 s, ingest
 within 1.2x of the bare model.
@@ -263,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bare-max", type=int, default=5000,
                         help="time the bare model on at most this many of the texts (0: all; default 5000)")
     parser.add_argument("--dir", help="work folder (kept); default a temporary one, removed")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --dir: measure the store a previous run left there, without ingesting it again")
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: measure answers on this store
     args = parser.parse_args(argv)
     if args.serve:
@@ -275,15 +281,26 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
         work = Path(args.dir) if args.dir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        say(f"[1/5] ingest: {args.paragraphs} generated paragraphs + the bundled corpus, in {work}")
-        built = ingest(work / "big", args.paragraphs, args.bare_max)
+        kept = work / "big" / "ingest.json"
+        previous = json.loads(kept.read_text()) if args.reuse and args.dir and kept.is_file() else None
+        if previous and previous.get("generated") == args.paragraphs:
+            built = previous
+            say(f"[1/5] ingest: reusing the store of {args.paragraphs} generated paragraphs in {work} (its ingest "
+                f"figures from {kept})")
+        else:
+            if args.reuse:
+                say(f"  --reuse: no store of {args.paragraphs} generated paragraphs in {work}; building one")
+            say(f"[1/5] ingest: {args.paragraphs} generated paragraphs + the bundled corpus, in {work}")
+            built = {**ingest(work / "big", args.paragraphs, args.bare_max), "generated": args.paragraphs}
+            kept.write_text(json.dumps(built))
         say("[2/5] answers on the large store (its own process) ...")
         big = serve_in_process(work / "big" / "store", args.rounds)
         say(f"  p50 {big['p50_ms']:.0f} ms, p95 {big['p95_ms']:.0f} ms, peak RSS {big['rss_mb']:.0f} MB")
         say("[3/5] a store of the bundled corpus alone ...")
         from bench.corpus import build_store
 
-        build_store(get_settings(), work / "bundled").close()
+        if not (previous and (work / "bundled" / "store").is_dir()):
+            build_store(get_settings(), work / "bundled").close()
         say("[4/5] answers on the bundled corpus alone ...")
         small = serve_in_process(work / "bundled" / "store", args.rounds)
         say(f"  p50 {small['p50_ms']:.0f} ms, p95 {small['p95_ms']:.0f} ms")
@@ -305,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         "first_answer_ms": round(cold["first_answer_ms"], 1),
         "app_rss_mb": round(cold["app_rss_mb"], 1) if cold["app_rss_mb"] else None,
         "embed_backend": backend(), "embed_batch": get_settings().embed_batch, "cpus": os.cpu_count(),
-        "wall_s": round(time.perf_counter() - t_start, 1),
+        "wall_s": round(time.perf_counter() - t_start, 1), "reused_store": bool(previous),
     }
     print(table(result))
     if args.json:

@@ -6,11 +6,18 @@ scores the answer writer needs to decide whether the documents answer at all).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import sys
 import threading
+import zipfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +28,7 @@ from pydantic import ConfigDict
 
 from rag.model import Evidence
 from rag.model import FOOTNOTE, HEADING, Document, Paragraph
+from rag import text as text_toolkit
 from rag.store import Store
 from rag.text import content_words, stem
 
@@ -107,6 +115,43 @@ class Lexicon:
         return cls(citable, dict(zip(terms, counts.tolist())), terms, indptr,
                    para[order], weight[order], doc_of, doc_numbers, matrix, rows)
 
+    # ------------------------------------------------------------------ kept on disk
+    ARRAYS = ("indptr", "index", "weight", "doc_of", "matrix")
+
+    def save(self, path: Path, key: str) -> None:
+        """Write the index to one .npz file (no pickles), replaced atomically: a reader sees the old file or the
+        new one, never half of one. `key` says what it was built from (`load` returns it only for that key)."""
+        meta = {"key": key, "paragraphs": [[p.id, p.text, p.to_metadata()] for p in self.paragraphs],
+                "terms": list(self.terms), "df": [self.df[t] for t in self.terms],
+                "documents": list(self.doc_numbers), "rows": [[pid, a, b] for pid, (a, b) in self.rows.items()]}
+        blob = np.frombuffer(json.dumps(meta).encode(), dtype="uint8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+        try:
+            with open(partial, "wb") as f:
+                np.savez(f, meta=blob, **{name: getattr(self, name) for name in self.ARRAYS})
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> "Lexicon | None":
+        """The index saved at `path` if it was built from `key`; None if there is none, or it is another store's
+        or an older code's, or it cannot be read (it is then built again and the file replaced)."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                meta = json.loads(saved["meta"].tobytes())
+                if meta.get("key") != key:
+                    return None
+                arrays = {name: saved[name] for name in cls.ARRAYS}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
+        paragraphs = [Paragraph.from_metadata(pid, text, m) for pid, text, m in meta["paragraphs"]]
+        terms = {t: i for i, t in enumerate(meta["terms"])}
+        return cls(paragraphs, dict(zip(meta["terms"], meta["df"])), terms, arrays["indptr"], arrays["index"],
+                   arrays["weight"], arrays["doc_of"], {d: i for i, d in enumerate(meta["documents"])},
+                   arrays["matrix"], {pid: (a, b) for pid, a, b in meta["rows"]})
+
     def similarity(self, vector, pid: str) -> float:
         """Cosine similarity of a (normalised) query vector to a paragraph: its best piece."""
         span = self.rows.get(pid)
@@ -142,6 +187,16 @@ def lexical_text(p: Paragraph) -> str:
     return f"{p.section or ''} {p.text}"
 
 
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """The lexical index is made by this module with the text toolkit's words and stems: a change to either makes
+    a saved index stale."""
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], text_toolkit):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class Retriever:
     """Hybrid retrieval over one Store. Thread-safe; the lexical index follows the store's changes."""
 
@@ -151,11 +206,17 @@ class Retriever:
         self._key = None
         self._lock = threading.Lock()
 
+    @property
+    def saved_lexicon(self) -> Path:
+        """Where the lexical index is kept between runs: in the store folder, one file per collection."""
+        return self.store.settings.store / f"lexicon-{self.store.settings.collection}.npz"
+
     def lexicon(self) -> Lexicon:
-        """The lexical index of the store as it is, built once per change of the store (the app builds it at
-        start and after each upload or deletion). While one thread builds a new one, the others go on with the
-        previous one: it lists only documents they still filter by, so nobody sees a document half-indexed."""
-        key = (self.store.generation, self.store.count(), tuple(d.doc_id for d in self.store.list_documents()))
+        """The lexical index of the store as it is, made once per change of the store (the app makes it at start
+        and after each upload or deletion) and kept on disk, so a restart on an unchanged store reads it instead
+        of building it again. While one thread makes a new one, the others go on with the previous one: it lists
+        only documents they still filter by, so nobody sees a document half-indexed."""
+        key = f"{self.store.fingerprint()}:{code_version()}"
         current = self._lexicon
         if current is not None and key == self._key:
             return current
@@ -163,11 +224,20 @@ class Retriever:
             return current  # being rebuilt by another thread
         try:
             if self._lexicon is None or key != self._key:
-                self._lexicon = Lexicon.build(self.store.get_paragraphs(), self.store.vectors())
+                self._lexicon = Lexicon.load(self.saved_lexicon, key) or self._build(key)
                 self._key = key
             return self._lexicon
         finally:
             self._lock.release()
+
+    def _build(self, key: str) -> Lexicon:
+        lexicon = Lexicon.build(self.store.get_paragraphs(), self.store.vectors())
+        try:
+            lexicon.save(self.saved_lexicon, key)
+        except OSError as exc:  # a read-only or full disk: the index still works, the next start builds it again
+            print(f"note: the lexical index could not be kept at {self.saved_lexicon} ({exc}); it will be built "
+                  f"again at the next start", file=sys.stderr)
+        return lexicon
 
     def documents(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.store.list_documents()}

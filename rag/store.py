@@ -15,6 +15,7 @@ sees complete documents.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import sys
@@ -145,6 +146,7 @@ class Store:
         self.batch = max(1, min(self.client.get_max_batch_size(), self.settings.upsert_batch))
         self._write_lock = threading.Lock()
         self.generation = 0  # bumped on every change made through this object
+        self._fingerprint: tuple[int, str] = (-1, "")  # (generation, fingerprint) of an embedded store
 
     def _check_backend(self, backend: str) -> None:
         """The paragraphs' vectors and this process's queries must come from the same embedding backend. The
@@ -181,6 +183,24 @@ class Store:
         got = self._read(self.documents, include=["metadatas"])
         docs = [self._doc_from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
         return sorted(docs, key=lambda d: (d.added or "", d.title))
+
+    def fingerprint(self) -> str:
+        """What the store holds, as one string that changes whenever its paragraphs may have: the Chroma server
+        (an embedded store is its folder, however that is spelt), the collection and its embedding backend, how many records it has, and each document's id, content hash,
+        paragraph count and time added (a document deleted and added again gets a new time).
+
+        While this Store holds its lock on an embedded store, the store changes only through it (a writer's lock
+        is exclusive; while readers share theirs, nobody can write), so it is computed once per `generation`; a
+        Chroma server may be changed by another process at any time, so there it is read afresh."""
+        if self.lock is not None and self._fingerprint[0] == self.generation:
+            return self._fingerprint[1]
+        generation = self.generation
+        docs = sorted((d.doc_id, d.sha256, d.paragraphs, d.added or "") for d in self.list_documents())
+        where = self.settings.chroma_url or "embedded"
+        backend = (self.paragraphs.metadata or {}).get(BACKEND_KEY, "torch")
+        raw = json.dumps([where, self.settings.collection, backend, self.paragraphs.count(), docs])
+        self._fingerprint = (generation, hashlib.sha256(raw.encode()).hexdigest())
+        return self._fingerprint[1]
 
     def get_document(self, doc_id: str) -> Document | None:
         got = self.documents.get(ids=[doc_id], include=["metadatas"])

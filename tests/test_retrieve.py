@@ -3,13 +3,16 @@ on real stores ingested from files these tests write. Also the warm-up (rag/warm
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from rag.config import Settings
 from rag.ingest import ingest_paths
-from rag.retrieve import Lexicon, Retriever, lexical_text
+from rag.retrieve import Lexicon, Retriever, code_version, lexical_text
 from rag.store import Store
 from rag.text import content_words, stem
 from tests.conftest import settings_for
@@ -105,6 +108,63 @@ def test_built_once_per_change_of_the_store(two_reports):
     vector = np.asarray(store.embeddings.embed_query("automatic lamps in lighthouses"), dtype="float32")
     assert second.similarity(vector, hits[0][0].id) > 0.3
     assert second.similarity(vector, "no such paragraph") == 0.0
+
+
+def same_index(a: Lexicon, b: Lexicon) -> bool:
+    return (a.paragraphs == b.paragraphs and a.df == b.df and a.terms == b.terms and a.rows == b.rows
+            and a.doc_numbers == b.doc_numbers
+            and all(np.array_equal(getattr(a, name), getattr(b, name)) for name in Lexicon.ARRAYS))
+
+
+def test_the_index_is_kept_on_disk_and_read_back_by_the_next_start(two_reports):
+    store, _ = two_reports
+    built = Retriever(store).lexicon()
+    saved = Retriever(store).saved_lexicon
+    assert saved.is_file() and saved.parent == store.settings.store
+    restarted = Retriever(store)  # a new process on the same, unchanged store
+    read_back = restarted.lexicon()
+    assert read_back is not built and same_index(read_back, built)
+    q = words("Which aqueduct leaked in Kestrelmoor?")
+    assert [(p.id, s) for p, s in read_back.search(q, 5, None)] == [(p.id, s) for p, s in built.search(q, 5, None)]
+
+
+def test_the_kept_index_is_read_however_the_store_folder_is_spelt(two_reports, monkeypatch):
+    store, tmp_path = two_reports
+    built = Retriever(store).lexicon()
+    store.close()
+
+    def must_not_build(*args):
+        raise AssertionError("the kept index should have been read")
+
+    monkeypatch.setattr(Lexicon, "build", must_not_build)
+    relative = Settings(chroma_url=None, store=Path(os.path.relpath(tmp_path / "store")))  # as RAG_STORE=store/x
+    with Store(relative) as again:
+        assert same_index(Retriever(again).lexicon(), built)
+
+
+def test_a_kept_index_of_another_state_of_the_store_is_not_used(two_reports):
+    store, tmp_path = two_reports
+    before = Retriever(store).lexicon()
+    write_report(tmp_path / "more", "coast-2023.txt", ["Lighthouse keepers were replaced by automatic lamps."])
+    ingest_paths(store, [tmp_path / "more"])
+    after = Retriever(store).lexicon()  # a restart after the store changed: the file on disk is stale
+    assert len(after.paragraphs) == len(before.paragraphs) + 1
+    assert after.search(words("lighthouse keepers"), 5, None)
+    assert Lexicon.load(Retriever(store).saved_lexicon, "another store") is None
+
+    doc = next(d for d in store.list_documents() if "Coast" in d.title)
+    store.delete_document(doc.doc_id)
+    assert not Retriever(store).lexicon().search(words("lighthouse keepers"), 5, None)
+
+
+def test_a_damaged_kept_index_is_built_again_and_replaced(two_reports):
+    store, _ = two_reports
+    retriever = Retriever(store)
+    built = retriever.lexicon()
+    retriever.saved_lexicon.write_bytes(retriever.saved_lexicon.read_bytes()[:1000])  # cut short (a full disk)
+    rebuilt = Retriever(store).lexicon()
+    assert same_index(rebuilt, built)
+    assert same_index(Lexicon.load(retriever.saved_lexicon, f"{store.fingerprint()}:{code_version()}"), built)
 
 
 def test_retrieve_finds_a_new_document_by_its_words(two_reports):
