@@ -22,8 +22,9 @@ CANDIDATES = [GREAT_FIREWALL, "What does the briefing say about Hong Kong?",
 
 
 def answerability(assistant, question: str) -> float:
-    turn = assistant.compose(assistant.retrieve(assistant.resolve(assistant.check(
-        {"question": question, "history": [], "doc_ids": None}))))
+    turn = assistant.retrieve(assistant.resolve(assistant.check(
+        {"question": question, "history": [], "doc_ids": None})))
+    assert list(assistant.compose(turn)) == []  # the extractive composer streams nothing; it sets the reading
     assert turn.reading is not None and turn.reading.found, question
     return turn.reading.answerable
 
