@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rag.compose import Composer, Request
 from rag.model import RECOMMENDATION, Draft, Evidence
 from rag.question import REC
-from rag.reading import Candidate, Reading
+from rag.reading import Reading
 from rag.text import sentences, stem, topic_words, words
 
 RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
