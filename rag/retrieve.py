@@ -116,41 +116,55 @@ class Lexicon:
                    para[order], weight[order], doc_of, doc_numbers, matrix, rows)
 
     # ------------------------------------------------------------------ kept on disk
-    ARRAYS = ("indptr", "index", "weight", "doc_of", "matrix")
+    ARRAYS = ("indptr", "index", "weight", "doc_of")  # BM25's, in the .npz; the vectors are a .npy beside it
 
     def save(self, path: Path, key: str) -> None:
-        """Write the index to one .npz file (no pickles), replaced atomically: a reader sees the old file or the
-        new one, never half of one. `key` says what it was built from (`load` returns it only for that key)."""
+        """Write the index to `path` (.npz: BM25's arrays and the rest as JSON; no pickles) and the vectors to a
+        .npy beside it named after `key`, each replaced atomically, the vectors first: a reader sees a whole old
+        index or a whole new one. `key` says what it was built from (`load` returns it only for that key)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vectors = vectors_file(path, key)
         meta = {"key": key, "paragraphs": [[p.id, p.text, p.to_metadata()] for p in self.paragraphs],
                 "terms": list(self.terms), "df": [self.df[t] for t in self.terms],
-                "documents": list(self.doc_numbers), "rows": [[pid, a, b] for pid, (a, b) in self.rows.items()]}
+                "documents": list(self.doc_numbers), "rows": [[pid, a, b] for pid, (a, b) in self.rows.items()],
+                "vectors": vectors.name, "shape": list(self.matrix.shape)}
         blob = np.frombuffer(json.dumps(meta).encode(), dtype="uint8")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-        try:
-            with open(partial, "wb") as f:
-                np.savez(f, meta=blob, **{name: getattr(self, name) for name in self.ARRAYS})
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
+        for target, write in ((vectors, lambda f: np.save(f, np.ascontiguousarray(self.matrix))),
+                              (path, lambda f: np.savez(f, meta=blob, **{a: getattr(self, a) for a in self.ARRAYS}))):
+            partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+            try:
+                with open(partial, "wb") as f:
+                    write(f)
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+        for old in path.parent.glob(f"{path.stem}.vectors-*.npy"):  # earlier states' vectors
+            if old != vectors:
+                old.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path, key: str) -> "Lexicon | None":
         """The index saved at `path` if it was built from `key`; None if there is none, or it is another store's
-        or an older code's, or it cannot be read (it is then built again and the file replaced)."""
+        or an older code's, or it cannot be read (it is then built again and the files replaced). The vectors are
+        memory-mapped: a question reads only the rows of its candidate paragraphs."""
         try:
             with np.load(path, allow_pickle=False) as saved:
                 meta = json.loads(saved["meta"].tobytes())
                 if meta.get("key") != key:
                     return None
                 arrays = {name: saved[name] for name in cls.ARRAYS}
+            vectors = path.with_name(meta["vectors"])
+            shape = tuple(meta["shape"])
+            matrix = np.load(vectors, mmap_mode="r" if shape[0] else None, allow_pickle=False)
+            if matrix.shape != shape or matrix.dtype != np.float32:
+                return None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
         paragraphs = [Paragraph.from_metadata(pid, text, m) for pid, text, m in meta["paragraphs"]]
         terms = {t: i for i, t in enumerate(meta["terms"])}
         return cls(paragraphs, dict(zip(meta["terms"], meta["df"])), terms, arrays["indptr"], arrays["index"],
                    arrays["weight"], arrays["doc_of"], {d: i for i, d in enumerate(meta["documents"])},
-                   arrays["matrix"], {pid: (a, b) for pid, a, b in meta["rows"]})
+                   matrix, {pid: (a, b) for pid, a, b in meta["rows"]})
 
     def similarity(self, vector, pid: str) -> float:
         """Cosine similarity of a (normalised) query vector to a paragraph: its best piece."""
@@ -187,6 +201,11 @@ def lexical_text(p: Paragraph) -> str:
     return f"{p.section or ''} {p.text}"
 
 
+def vectors_file(path: Path, key: str) -> Path:
+    """Where the vectors of the index saved at `path` for `key` are kept."""
+    return path.with_name(f"{path.stem}.vectors-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npy")
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """The lexical index is made by this module with the text toolkit's words and stems: a change to either makes
@@ -208,7 +227,8 @@ class Retriever:
 
     @property
     def saved_lexicon(self) -> Path:
-        """Where the lexical index is kept between runs: in the store folder, one file per collection."""
+        """Where the lexical index is kept between runs: in the store folder, one per collection (the vectors in a
+        .npy beside it)."""
         return self.store.settings.store / f"lexicon-{self.store.settings.collection}.npz"
 
     def lexicon(self) -> Lexicon:
@@ -231,13 +251,16 @@ class Retriever:
             self._lock.release()
 
     def _build(self, key: str) -> Lexicon:
+        """Build the index, keep it on disk and use the kept one (its vectors memory-mapped, not held in memory);
+        if it cannot be kept, the one built."""
         lexicon = Lexicon.build(self.store.get_paragraphs(), self.store.vectors())
         try:
             lexicon.save(self.saved_lexicon, key)
         except OSError as exc:  # a read-only or full disk: the index still works, the next start builds it again
             print(f"note: the lexical index could not be kept at {self.saved_lexicon} ({exc}); it will be built "
                   f"again at the next start", file=sys.stderr)
-        return lexicon
+            return lexicon
+        return Lexicon.load(self.saved_lexicon, key) or lexicon
 
     def documents(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.store.list_documents()}

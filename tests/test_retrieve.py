@@ -113,7 +113,7 @@ def test_built_once_per_change_of_the_store(two_reports):
 def same_index(a: Lexicon, b: Lexicon) -> bool:
     return (a.paragraphs == b.paragraphs and a.df == b.df and a.terms == b.terms and a.rows == b.rows
             and a.doc_numbers == b.doc_numbers
-            and all(np.array_equal(getattr(a, name), getattr(b, name)) for name in Lexicon.ARRAYS))
+            and all(np.array_equal(getattr(a, name), getattr(b, name)) for name in (*Lexicon.ARRAYS, "matrix")))
 
 
 def test_the_index_is_kept_on_disk_and_read_back_by_the_next_start(two_reports):
@@ -124,6 +124,9 @@ def test_the_index_is_kept_on_disk_and_read_back_by_the_next_start(two_reports):
     restarted = Retriever(store)  # a new process on the same, unchanged store
     read_back = restarted.lexicon()
     assert read_back is not built and same_index(read_back, built)
+    assert isinstance(read_back.matrix, np.memmap)  # the vectors are read from disk as questions need them
+    kept = sorted(f.name for f in saved.parent.glob("lexicon-*"))
+    assert kept == sorted([saved.name, Path(read_back.matrix.filename).name])
     q = words("Which aqueduct leaked in Kestrelmoor?")
     assert [(p.id, s) for p, s in read_back.search(q, 5, None)] == [(p.id, s) for p, s in built.search(q, 5, None)]
 
@@ -151,10 +154,24 @@ def test_a_kept_index_of_another_state_of_the_store_is_not_used(two_reports):
     assert len(after.paragraphs) == len(before.paragraphs) + 1
     assert after.search(words("lighthouse keepers"), 5, None)
     assert Lexicon.load(Retriever(store).saved_lexicon, "another store") is None
+    assert len(list(store.settings.store.glob("lexicon-*.vectors-*.npy"))) == 1  # the earlier state's are gone
 
     doc = next(d for d in store.list_documents() if "Coast" in d.title)
     store.delete_document(doc.doc_id)
     assert not Retriever(store).lexicon().search(words("lighthouse keepers"), 5, None)
+
+
+def test_kept_vectors_that_are_missing_or_cut_short_make_the_index_build_again(two_reports):
+    store, _ = two_reports
+    Retriever(store).lexicon()
+    built = Lexicon.build(store.get_paragraphs(), store.vectors())  # in memory: the kept file is damaged below
+    (vectors,) = store.settings.store.glob("lexicon-*.vectors-*.npy")
+    vectors.write_bytes(vectors.read_bytes()[:-400])  # cut short: its shape no longer matches
+    assert same_index(Retriever(store).lexicon(), built)
+    (vectors,) = store.settings.store.glob("lexicon-*.vectors-*.npy")
+    vectors.unlink()
+    assert same_index(Retriever(store).lexicon(), built)
+    assert len(list(store.settings.store.glob("lexicon-*.vectors-*.npy"))) == 1
 
 
 def test_a_damaged_kept_index_is_built_again_and_replaced(two_reports):
