@@ -1,4 +1,5 @@
-"""The language of the whole system: plain dataclasses, no behaviour beyond (de)serialising."""
+"""The language of the whole system: plain dataclasses, no behaviour beyond (de)serialising (and an Answer absorbing
+the text streamed before it, for LCEL)."""
 from __future__ import annotations
 
 import re
