@@ -192,16 +192,15 @@ class Assistant:
         return index
 
     def finish(self, turn: Turn) -> Answer:
-        checked = finalize(turn.draft, turn.evidence, turn.positions)  # the one citation check
-        draft, text, citations, positions, notes = (checked.draft, checked.text, checked.citations,
-                                                    checked.positions, checked.notes)
+        cited = finalize(turn.draft, turn.evidence, turn.positions)  # the one citation check
+        draft = cited.draft
         turn.timings.setdefault("retrieve", 0.0)
         turn.timings.setdefault("compose", 0.0)
         turn.timings["total"] = round((time.perf_counter() - turn.started) * 1000, 1)
-        answer = Answer(question=turn.question, answer=text, found=draft.found and bool(citations),
-                        citations=citations, disagreement=turn.disagreement and draft.found, positions=positions,
-                        timings_ms=turn.timings, composer=draft.composer, notes=draft.notes + notes,
-                        resolved_question=turn.query or None)
+        answer = Answer(question=turn.question, answer=cited.text, found=draft.found and bool(cited.citations),
+                        citations=cited.citations, disagreement=turn.disagreement and draft.found,
+                        positions=cited.positions, timings_ms=turn.timings, composer=draft.composer,
+                        notes=draft.notes + cited.notes, resolved_question=turn.query or None)
         # how well each citation supports its sentence; whether the evidence only touches the question
         set_support(answer.answer, answer.citations, turn.evidence, [p.holder for p in answer.positions])
         weak = self.settings.weak_evidence

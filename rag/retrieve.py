@@ -153,12 +153,10 @@ class Lexicon:
                 if meta.get("key") != key:
                     return None
                 arrays = {name: saved[name] for name in cls.ARRAYS}
-            vectors = path.with_name(meta["vectors"])
-            shape = tuple(meta["shape"])
-            matrix = np.load(vectors, mmap_mode="r" if shape[0] else None, allow_pickle=False)
-            if matrix.shape != shape or matrix.dtype != np.float32:
-                return None
+            matrix = mapped_vectors(path.with_name(meta["vectors"]), tuple(meta["shape"]))
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
+        if matrix is None:
             return None
         paragraphs = [Paragraph.from_metadata(pid, text, m) for pid, text, m in meta["paragraphs"]]
         terms = {t: i for i, t in enumerate(meta["terms"])}
@@ -204,6 +202,13 @@ def lexical_text(p: Paragraph) -> str:
 def vectors_file(path: Path, key: str) -> Path:
     """Where the vectors of the index saved at `path` for `key` are kept."""
     return path.with_name(f"{path.stem}.vectors-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npy")
+
+
+def mapped_vectors(path: Path, shape: tuple) -> np.ndarray | None:
+    """The kept vectors, memory-mapped (read from disk as rows are used), if the file holds `shape` float32s;
+    None if it holds something else. OSError/ValueError if it cannot be read."""
+    matrix = np.load(path, mmap_mode="r" if shape[0] else None, allow_pickle=False)
+    return matrix if matrix.shape == shape and matrix.dtype == np.float32 else None
 
 
 @lru_cache(maxsize=1)
@@ -260,7 +265,13 @@ class Retriever:
             print(f"note: the lexical index could not be kept at {self.saved_lexicon} ({exc}); it will be built "
                   f"again at the next start", file=sys.stderr)
             return lexicon
-        return Lexicon.load(self.saved_lexicon, key) or lexicon
+        try:
+            mapped = mapped_vectors(vectors_file(self.saved_lexicon, key), lexicon.matrix.shape)
+        except (OSError, ValueError):
+            mapped = None
+        if mapped is not None:
+            lexicon.matrix = mapped  # the same values, no longer held in memory
+        return lexicon
 
     def documents(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.store.list_documents()}

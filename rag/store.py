@@ -186,8 +186,9 @@ class Store:
 
     def fingerprint(self) -> str:
         """What the store holds, as one string that changes whenever its paragraphs may have: the Chroma server
-        (an embedded store is its folder, however that is spelt), the collection and its embedding backend, how many records it has, and each document's id, content hash,
-        paragraph count and time added (a document deleted and added again gets a new time).
+        (an embedded store is its folder, however that is spelt), the collection and its embedding backend, how
+        many records it has, and each document's id, content hash, paragraph count and time added (a document
+        deleted and added again gets a new time).
 
         While this Store holds its lock on an embedded store, the store changes only through it (a writer's lock
         is exclusive; while readers share theirs, nobody can write), so it is computed once per `generation`; a

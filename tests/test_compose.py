@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rag.compose import Composer, Request
+from rag.compose import Composer, Request, drain
 from rag.compose.both_sides import BothSides
 from rag.compose.extractive import Extractive
 from rag.model import MARKER, Draft, Position
@@ -17,15 +17,6 @@ from rag.text import sentences
 def request_for(assistant, question: str) -> Request:
     evidence = assistant.retriever.retrieve(question)
     return Request(question, evidence, assistant.reading(question, evidence))
-
-
-def drain(stream) -> tuple[list[str], Draft]:
-    chunks = []
-    while True:
-        try:
-            chunks.append(next(stream))
-        except StopIteration as done:
-            return chunks, done.value
 
 
 def test_extractive_answer_quotes_whole_sentences_of_the_paragraphs_it_cites(corpus_assistant):

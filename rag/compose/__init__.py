@@ -28,16 +28,21 @@ class Request:
     fallback: Draft | None = None  # what a model composer answers with when its model fails
 
 
+def drain(stream: Generator[str, None, Draft]) -> tuple[list[str], Draft]:
+    """A composer's stream run to its end -> (the text chunks it yielded, the Draft it returned)."""
+    chunks = []
+    while True:
+        try:
+            chunks.append(next(stream))
+        except StopIteration as done:
+            return chunks, done.value
+
+
 class Composer:
     """Subclasses implement `compose`, or `stream` if they write as they go."""
 
     def compose(self, request: Request) -> Draft:
-        stream = self.stream(request)
-        while True:
-            try:
-                next(stream)
-            except StopIteration as done:
-                return done.value
+        return drain(self.stream(request))[1]
 
     def stream(self, request: Request) -> Generator[str, None, Draft]:
         yield from ()  # written in one go: no chunks

@@ -9,7 +9,8 @@ LM Studio or a hosted API all speak the same protocol (LangChain's ChatOpenAI).
   page and date; at most `llm_max_evidence` of them, each paragraph cut at a sentence boundary.
 - What the model writes goes back as an unchecked Draft; the chain checks it (`rag.cite.finalize`) before
   anyone sees the answer. If too little survives, or the server fails in any way (down, slow, wrong model name,
-  rate limit, unreadable reply), the extractive answer is used and a note says why. The model can never make the pipeline raise.
+  rate limit, unreadable reply), the extractive answer is used and a note says why. The model can never make the
+  pipeline raise.
 """
 from __future__ import annotations
 
