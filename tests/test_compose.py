@@ -9,7 +9,7 @@ import pytest
 
 from rag.compose import Composer, Request, drain
 from rag.compose.both_sides import BothSides
-from rag.compose.extractive import Extractive
+from rag.compose.extractive import Extractive, Pick, shown_indices
 from rag.model import MARKER, Draft, Position
 from rag.text import sentences
 
@@ -49,6 +49,21 @@ def test_extractive_refusal_names_what_no_document_mentions(corpus_assistant):
     assert not draft.found and not draft.quotes and not MARKER.search(draft.text)
     assert draft.text.startswith("The indexed documents do not answer this")
     assert "jupiter" in draft.text.lower() and "Nearest passages, which do not answer it" in draft.text
+
+
+def test_a_picked_sentence_brings_the_sentences_that_refer_to_or_back_from_it():
+    text = ["Harvard has the largest university endowment in the world.", "It was worth $32 billion in 2011.",
+            "The university was founded in 1636.", "Its first benefactor was John Harvard.", "Tuition rose."]
+
+    def shown(*picked):
+        return shown_indices([Pick(None, text[i], i, 0.0) for i in picked], text)
+
+    assert shown(0) == [0, 1]        # the next sentence goes on about the pick's subject ("It was worth ...")
+    assert shown(1) == [0, 1]        # a pick opening with "It" brings what "It" is
+    assert shown(2) == [2, 3]
+    assert shown(3) == [2, 3]
+    assert shown(4) == [4]           # the last sentence, after one that does not refer back
+    assert shown(1, 4) == [0, 1, 4]  # a sentence that does not refer back is not brought
 
 
 def test_a_composer_that_writes_in_one_go_streams_nothing_and_returns_its_draft(corpus_assistant):

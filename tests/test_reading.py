@@ -20,6 +20,10 @@ def test_the_fitted_file_matches_the_features_and_records_its_fit():
     assert held["refused_off_topic"] > max(0.8, held["refused_unanswerable"]) and held["over_refusal"] < 0.05
     fitted = load_fitted()
     assert 0 < fitted.threshold < fitted.weak < 1
+    # the coverage is fitted to the answer showing its sentence 9 times in 10 on the fitting part; held apart the
+    # rate is near that, with a few sentences, not all of them
+    assert 0.5 <= fitted.coverage < 1 and data["scores"]["fit"]["answer_shown"] >= 0.9
+    assert held["answer_shown"] > 0.85 and 1 < held["sentences_shown"] < 4
 
 
 def test_ranker_fit_recovers_the_informative_feature():

@@ -5,8 +5,11 @@ fitted judgement of whether the documents answer at all.
 1. No answer: an honest "the documents do not say", naming what no document mentions and the nearest passages.
 2. Otherwise the best sentences, until their probabilities of holding the answer add up to the fitted coverage
    (at most `max_sentences`; for a question asking for recommendations, the recommendation items first).
-3. Whole sentences, never edited except for a leading connective; the sentence before one that opens with a
-   pronoun comes too; grouped by who says them, each cited.
+3. Whole sentences, never edited except for a leading connective; a sentence that opens with a word referring
+   back ('It', 'These') brings the sentence it refers to, and a picked sentence brings the next one when that one
+   refers back to it ("Harvard has the largest endowment. It was worth $32 billion in 2011."); grouped by who
+   says them, each cited. (What the next sentence adds is measured by `python -m rag fit`: the answer's sentence
+   shown.)
 """
 from __future__ import annotations
 
@@ -62,17 +65,25 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
     return chosen
 
 
-def passage(paragraph_picks: list[Pick]) -> str:
-    """The picked sentences of one paragraph, in order, with the sentence before any that opens with a
-    pronoun ('It', 'They', 'This'), joined; '…' marks a gap. The words are the document's own."""
-    all_sentences = sentences(paragraph_picks[0].evidence.paragraph.text)
+def shown_indices(picks: list[Pick], all_sentences: list[str]) -> list[int]:
+    """Which sentences of one paragraph the answer shows for these picks: each pick; the sentence before a pick
+    that opens with a referring word ('It', 'They', 'This'), whose subject it names; and the sentence after a
+    pick when that one opens with a referring word (it goes on about the pick's subject)."""
     wanted: set[int] = set()
-    for p in paragraph_picks:
+    for p in picks:
         wanted.add(p.index)
         if PRONOUN_START.match(p.sentence) and p.index > 0:
             wanted.add(p.index - 1)
+        if p.index + 1 < len(all_sentences) and PRONOUN_START.match(all_sentences[p.index + 1]):
+            wanted.add(p.index + 1)
+    return sorted(wanted)
+
+
+def passage(paragraph_picks: list[Pick]) -> str:
+    """The sentences `shown_indices` gives, in order, joined; '…' marks a gap. The words are the document's own."""
+    all_sentences = sentences(paragraph_picks[0].evidence.paragraph.text)
     out, last = [], None
-    for i in sorted(wanted):
+    for i in shown_indices(paragraph_picks, all_sentences):
         if last is not None and i != last + 1:
             out.append("…")
         out.append(all_sentences[i])
