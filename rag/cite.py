@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from rag.model import EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
-from rag.text import (_COMMENT, _IMAGE, _SCRIPT, _TAG, NUMBER, content_words, neutralise, numbers,
-                      sentences, stem, words)
+from rag.text import _COMMENT, _IMAGE, _SCRIPT, _TAG, NUMBER, neutralise, numbers, sentences, stems, words
 
 
 def markers(text: str) -> list[int]:
@@ -79,12 +78,12 @@ def _number(n: str) -> str:
 def _overlap(sentence_words: set[str], other: str) -> float:
     if not sentence_words:
         return 0.0
-    return len(sentence_words & {stem(w) for w in content_words(other)}) / len(sentence_words)
+    return len(sentence_words & stems(other, acronyms=False)) / len(sentence_words)
 
 
 def best_sentence(sentence: str, paragraph: str) -> tuple[str, float]:
     """The paragraph's sentence closest in words to `sentence`, and the share of `sentence`'s words it holds."""
-    own = {stem(w) for w in content_words(MARKER.sub("", sentence))}
+    own = stems(MARKER.sub("", sentence), acronyms=False)
     scored = [(s, _overlap(own, s)) for s in sentences(paragraph)]
     return max(scored, key=lambda x: x[1], default=("", 0.0))
 
@@ -104,10 +103,10 @@ def why_unsupported(sentence: str, paragraph: str, context: str = "") -> str | N
     for number in numbers(clean):
         if _number(number) not in have_numbers:
             return f"the figure {number} is not in the cited paragraph"
-    own = {stem(w) for w in content_words(NUMBER.sub(" ", clean))}  # figures were checked above, as values
+    own = stems(NUMBER.sub(" ", clean), acronyms=False)  # figures were checked above, as values
     if not own:
         return None
-    have = {stem(w) for w in content_words(NUMBER.sub(" ", f"{paragraph} {context}"))}
+    have = stems(NUMBER.sub(" ", f"{paragraph} {context}"), acronyms=False)
     if len(own & have) / len(own) < 0.6:
         return "most of its words are not in the cited paragraph"
     closest, share = best_sentence(clean, paragraph)
@@ -178,21 +177,21 @@ def support(sentence: str, paragraph: str, context: str = "") -> float:
     sentence's figures the paragraph holds; a sentence the checker would reject scores below 0.5. Never 1.0 for
     a paraphrase (at most 0.95)."""
     clean = MARKER.sub("", sentence)
-    own = words(clean)
+    own = words(clean, acronyms=False)
     if not own:
         return 0.0
-    paragraph_words = words(paragraph)
+    paragraph_words = words(paragraph, acronyms=False)
     mask = _quoted_mask(own, paragraph_words)
     reason = why_unsupported(clean, paragraph, context)
-    allowed = ATTRIBUTION | set(words(context))
+    allowed = ATTRIBUTION | set(words(context, acronyms=False))
     if (reason is None and any(mask) and all(q or (w in allowed and not NEGATION.fullmatch(w))
                                              for w, q in zip(own, mask)) and _in_order(own, mask, paragraph_words)):
         return 1.0
     figures = numbers(clean)
     have_numbers = {_number(x) for x in numbers(f"{paragraph} {context}")}
     figure_share = sum(_number(x) in have_numbers for x in figures) / len(figures) if figures else 1.0
-    content = {stem(w) for w in content_words(NUMBER.sub(" ", clean))}
-    have = {stem(w) for w in content_words(NUMBER.sub(" ", f"{paragraph} {context}"))}
+    content = stems(NUMBER.sub(" ", clean), acronyms=False)
+    have = stems(NUMBER.sub(" ", f"{paragraph} {context}"), acronyms=False)
     whole = len(content & have) / len(content) if content else 1.0
     closest = best_sentence(clean, paragraph)[1] if content else 1.0
     verbatim = sum(mask) / len(mask)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,6 @@ from rag.readers.safe import read_file
 from rag.store import Store
 
 ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
-ACRONYM_SKIP = {"of", "and", "the", "on", "in", "for", "to", "a", "an", "by", "at", "or", "vs", "new", "how", "why",
-                "who", "law", "war", "day", "age", "act", "aid", "art", "key", "top", "end", "use", "our", "its"}
 
 
 @dataclass
@@ -51,14 +50,21 @@ def expand(paths: list[str | Path]) -> list[Path]:
     return out
 
 
-def title_from_name(name: str) -> str:
+def title_from_name(name: str, text: str = "") -> str:
+    """A title from the file's name, each word written as the document writes it: in capitals where the
+    document's own text writes it so more often than not ("un" -> UN in a UN compilation; "san" -> San where the
+    text says "San Vicente"), else with a capital first letter. (The title is matched as well as shown: an
+    acronym guessed wrong would not match the word.)"""
     stem = re.sub(r"[_\-.]+", " ", Path(name).stem).strip()
+    counts: dict[str, Counter] = {}
+    wanted = {w.lower() for w in stem.split() if w.isalpha()}
+    for w in re.findall(r"[A-Za-z]+", text):
+        if w.lower() in wanted:
+            counts.setdefault(w.lower(), Counter())[w.isupper() and len(w) >= 2] += 1
     words = []
     for w in stem.split():
-        if w.isalpha() and 2 <= len(w) <= 3 and w.lower() not in ACRONYM_SKIP and w.islower():
-            words.append(w.upper())
-        else:
-            words.append(w[:1].upper() + w[1:])
+        seen = counts.get(w.lower())
+        words.append(w.upper() if seen and seen[True] > seen[False] else w[:1].upper() + w[1:])
     return " ".join(words) or name
 
 
@@ -97,7 +103,7 @@ def ingest_file(store: Store, path: Path, source: str | None = None, progress=No
     if not any(p.kind != "footnote" for p in paragraphs):
         report.reason, report.hint = "no paragraphs of text found", "check that the file holds the report's text"
         return report
-    title = title_from_name(path.name)
+    title = title_from_name(path.name, "\n".join(p.text for p in paragraphs))
     doc = Document(doc_id=doc_id, title=title, sha256=sha, format=fmt, paragraphs=len(paragraphs),
                    sources=[source], date=year_of(path.name) or (year_of(built.issued) if built.issued else None),
                    added=time.strftime("%Y-%m-%dT%H:%M:%S"), symbol=built.symbol, doc_title=built.title,

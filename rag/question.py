@@ -174,10 +174,17 @@ def respelled(question: Question, index: dict[tuple[str, int], list[str]], known
     """The question with each word no document holds read as the one word of the collection it is a slip of
     ("astronaughts" -> astronaut): one edit away for words of up to five letters, two for longer ones, the same
     first letter (slips rarely touch it; "unemployment" is not "employment"), and only when exactly one word is
-    that close. A word with no such neighbour stays as it is, and stays unknown."""
+    that close. A word with no such neighbour stays as it is, and stays unknown. An acronym typed in lower case
+    ("ohchr", as typed, uninflected) is read as the collection's acronym (OHCHR); "cats" is never "CAT"."""
     mapping: dict[str, str] = {}
+    typed = set(words(question.text))
     for t in dict.fromkeys(question.topics + question.proper):
-        if known(t) or not t.isalpha() or len(t) < 4:
+        if known(t):
+            continue
+        if t in typed and t.islower() and known(t.upper()):
+            mapping[t] = t.upper()
+            continue
+        if not t.isalpha() or len(t) < 4:
             continue
         limit = 1 if len(t) <= 5 else 2
         near: dict[int, list[str]] = {}

@@ -41,28 +41,37 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words of the folded text; hyphenated compounds count as their parts ('UN-centred' -> 'un',
-    'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet'); dotted initials are one
-    word ('U.N.' -> 'un', as the question's 'UN')."""
+def words(text: str, acronyms: bool = True) -> list[str]:
+    """Lower-case words of the folded text, except acronyms; hyphenated compounds count as their parts
+    ('UN-centred' -> 'UN', 'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet');
+    dotted initials are one word ('U.N.' -> 'UN', as the question's 'UN'). An acronym (two or more capitals, in a
+    text not itself written in capitals, as a heading may be) keeps its capitals: 'CAT' (a convention's
+    acronym) is not the animal, 'WHO' not 'who', 'US' not 'us'. With `acronyms=False` every word is lower-case
+    (the citation check compares a model's sentence with its paragraph whatever either's capitals)."""
+    folded = fold(text)
+    keep_caps = acronyms and folded != folded.upper()
     out: list[str] = []
-    for w in _WORD.findall(fold(text)):
-        out.extend(_parts(w))
+    for w in _WORD.findall(folded):
+        out.extend(_parts(w, keep_caps))
     return out
 
 
+def is_acronym(word: str) -> bool:
+    return len(word) >= 2 and word.isupper()
+
+
 @lru_cache(maxsize=200_000)
-def _parts(w: str) -> tuple[str, ...]:
-    w = w.lower()
-    if w.endswith(".") and "." in w[:-1]:  # dotted initials: U.N. -> un
-        return (w.replace(".", ""),)
-    if w.endswith("'s"):
+def _parts(w: str, keep_caps: bool = True) -> tuple[str, ...]:
+    case = (lambda part: part if keep_caps and is_acronym(part) else part.lower())  # noqa: E731
+    if w.endswith(".") and "." in w[:-1]:  # dotted initials: U.N. -> UN
+        return (case(w.replace(".", "")),)
+    if w[-2:] in ("'s", "'S"):
         w = w[:-2]
-    return tuple(part.strip("'") for part in w.split("-") if part.strip("'"))
+    return tuple(case(part.strip("'")) for part in w.split("-") if part.strip("'"))
 
 
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+def content_words(text: str, acronyms: bool = True) -> list[str]:
+    return [w for w in words(text, acronyms) if w not in STOPWORDS and len(w) > 1]
 
 
 def topic_words(text: str) -> list[str]:
@@ -70,28 +79,31 @@ def topic_words(text: str) -> list[str]:
     return [w for w in content_words(text) if w not in QUESTION_WORDS]
 
 
-SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly", "y")
+@lru_cache(maxsize=1)
+def _snowball():
+    import Stemmer  # PyStemmer: the Snowball English (Porter 2) stemmer, in C
+
+    return Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix-stripping stemmer on the folded word: policy/policies -> polic, detained/detaining ->
-    detain, café -> cafe. (Snowball's English stemmer was tried: it shifts the lexical weights the default
-    answer path's rules were set with and lost a bundled disagreement case; see issue 12.)"""
-    w = fold(word).lower()
+    """The Snowball English (Porter 2) stem of the folded word, less a possessive: policy/policies -> polici,
+    prohibit/prohibition -> prohibit, election/elected -> elect, café -> cafe. Derivations meet (a question's
+    "prohibit" finds a report's "prohibition"). An acronym (as `words` keeps it) is its own stem: 'CAT' stays
+    'CAT', never 'cat'. The fitted weights of rag/fitted.json are fitted with these stems."""
+    w = fold(word)
+    if is_acronym(w):
+        return w
+    w = w.lower()
     if w.endswith("'s"):
         w = w[:-2]
-    w = w.strip("'")
-    for suffix in SUFFIXES:
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            w = w[: -len(suffix)]
-            break
-    return w.rstrip("e") if len(w) > 4 else w
+    return _snowball().stemWord(w.strip("'"))
 
 
-def stems(text: str) -> set[str]:
+def stems(text: str, acronyms: bool = True) -> set[str]:
     """The stems of a text's content words."""
-    return {stem(w) for w in content_words(text)}
+    return {stem(w) for w in content_words(text, acronyms)}
 
 
 # Sentences. One rule for the whole system: a sentence ends at . ! or ? (and a closing quote or bracket), followed

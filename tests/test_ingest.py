@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
-from rag.ingest import ADDED, FAILED, UNCHANGED, UPDATED, ingest_paths
+from rag.ingest import ADDED, FAILED, UNCHANGED, UPDATED, ingest_paths, title_from_name
 from rag.store import Store
 
 from conftest import CORPUS, settings_for, run_cli
@@ -23,6 +23,20 @@ def texts_of(store: Store, doc_id: str | None = None) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- re-ingesting
+
+def test_a_title_from_a_file_name_writes_each_word_as_the_document_does():
+    assert title_from_name("slovenia-upr3-un-compilation.pdf", "the UN Committee ... UN bodies") == \
+        "Slovenia Upr3 UN Compilation"
+    # not an acronym where the text writes it as a word (a title is matched: "SAN" would not match "San")
+    assert title_from_name("san-vicente-church_b.txt", "The San Vicente church ...") == "San Vicente Church B"
+    assert title_from_name("war-music.txt", "") == "War Music"  # no text to go by: no guessed acronyms
+
+
+def test_ingested_titles_follow_the_documents_casing(corpus_copy):
+    with Store(settings_for(corpus_copy)) as store:
+        titles = {d.title for d in store.list_documents()}
+    assert "UPR 2018 China Stakeholder Submission" in titles and "UK China Human Rights Briefing 2022" in titles
+
 
 def test_reingesting_the_corpus_changes_nothing(corpus_copy):
     with Store(settings_for(corpus_copy), write=True) as store:

@@ -2,6 +2,7 @@
 import pytest
 
 from rag.question import DATE, NUMBER, PERSON, PLACE, REC, THING, YESNO, normal_value, read, values
+from rag.text import stem
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -47,7 +48,8 @@ def test_evaluative_questions():
 def test_a_slip_is_read_as_the_collection_spells_the_word():
     from rag.question import respelled, spelling_index
 
-    vocabulary = {"astronaut", "experienc", "weightless", "orbit", "employ", "rate", "reservoir", "resolv", "resolut"}
+    vocabulary = {stem(w) for w in "astronaut experience weightless orbit employment rate reservoir resolve "
+                                   "resolution".split()}
     index = spelling_index(vocabulary)
     known = vocabulary.__contains__
     slip = respelled(read("What do astronaughts experience in orbit?"), index, known)
@@ -58,3 +60,14 @@ def test_a_slip_is_read_as_the_collection_spells_the_word():
     assert respelled(read("What is the employment rate?"), index, known).topics == ["employ", "rate"]
     ambiguous = respelled(read("What did the resolt say?"), index, known)
     assert "resolt" in ambiguous.topics
+
+
+def test_an_acronym_typed_in_lower_case_is_read_as_the_collections_acronym():
+    from rag.question import respelled, spelling_index
+
+    vocabulary = {"OHCHR", "CAT", "recommend", "ratifi"}
+    index, known = spelling_index(vocabulary), vocabulary.__contains__
+    assert "OHCHR" in respelled(read("What does ohchr recommend?"), index, known).topics
+    assert "OHCHR" in respelled(read("What does OHCHR recommend?"), index, known).topics
+    # an inflected English word is not an acronym: "cats" stays unknown, never the convention CAT
+    assert respelled(read("Write me a limerick about cats."), index, known).topics == ["limerick", "cat"]

@@ -1,5 +1,5 @@
 """The one text toolkit: sentences, stems, folding (issue 12 item 3)."""
-from rag.text import fold, sentences, stem, stems, words
+from rag.text import content_words, fold, sentences, stem, stems, words
 
 
 def test_sentences_keep_abbreviations_initials_and_decimals_together():
@@ -34,10 +34,27 @@ def test_possessives_are_not_part_of_the_word():
 
 def test_dotted_initials_are_one_word_as_typed_without_dots():
     # "What UN secretary went to Harvard?" must find "U.N. Secretary General" (a SQuAD dev question was refused)
-    assert words("the U.N. Secretary General, Washington D.C.") == ["the", "un", "secretary", "general",
-                                                                     "washington", "dc"]
-    assert words("UN") == words("U.N.")
+    assert words("the U.N. Secretary General, Washington D.C.") == ["the", "UN", "secretary", "general",
+                                                                     "washington", "DC"]
+    assert words("What UN secretary went to Harvard?")[1] == "UN" and words("UN") == words("U.N.")
     assert words("A. Smith, 3.5 per cent") == ["a", "smith", "3.5", "per", "cent"]  # one initial, a decimal
+
+
+def test_an_acronym_keeps_its_capitals_and_is_its_own_stem():
+    # the Convention against Torture's optional protocol is not about cats; WHO is not "who", US not "us"
+    assert words("Ratify the OP-CAT, as WHO and the US urged.") == ["ratify", "the", "OP", "CAT", "as", "WHO",
+                                                                    "and", "the", "US", "urged"]
+    assert stems("Ratify OP-CAT") == {"ratifi", "OP", "CAT"} and stems("cats") == {"cat"}
+    assert "WHO" in stems("What did WHO say?") and "US" in content_words("Did the US object?")
+    # a text written in capitals (a heading) has no acronyms to tell apart; one capital is not an acronym
+    assert words("II. METHODOLOGY AND CONSULTATION") == ["ii", "methodology", "and", "consultation"]
+    assert words("A storm. I left.") == ["a", "storm", "i", "left"]
+
+
+def test_derivations_share_a_stem():
+    assert stem("prohibition") == stem("prohibit") == stem("prohibited")
+    assert stem("elections") == stem("elected") and stem("policies") == stem("policy")
+    assert stem("Harvard's") == "harvard" and stem("café") == "cafe"
 
 
 def test_any_case_splits_a_model_line_whose_next_sentence_is_lower_case():
