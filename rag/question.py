@@ -170,6 +170,12 @@ def edits(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def acronym_typed(term: str, typed: set[str], known) -> bool:
+    """Whether a stem no document holds is an acronym typed in lower case: typed so, uninflected ("ohchr", not
+    "cats"), and the collection has it in capitals (OHCHR)."""
+    return term in typed and term.islower() and not known(term) and known(term.upper())
+
+
 def respelled(question: Question, index: dict[tuple[str, int], list[str]], known) -> Question:
     """The question with each word no document holds read as the one word of the collection it is a slip of
     ("astronaughts" -> astronaut): one edit away for words of up to five letters, two for longer ones, the same
@@ -181,7 +187,7 @@ def respelled(question: Question, index: dict[tuple[str, int], list[str]], known
     for t in dict.fromkeys(question.topics + question.proper):
         if known(t):
             continue
-        if t in typed and t.islower() and known(t.upper()):
+        if acronym_typed(t, typed, known):
             mapping[t] = t.upper()
             continue
         if not t.isalpha() or len(t) < 4:

@@ -29,6 +29,7 @@ from pydantic import ConfigDict
 from rag.model import Evidence
 from rag.model import FOOTNOTE, HEADING, Document, Paragraph
 from rag import text as text_toolkit
+from rag.question import acronym_typed
 from rag.store import Store
 from rag.text import content_words, stem
 
@@ -276,6 +277,13 @@ class Retriever:
     def documents(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.store.list_documents()}
 
+    def query_terms(self, question: str) -> list[str]:
+        """The question's stems as the lexical index is searched with them, read as the reader reads the question:
+        an acronym typed in lower case finds the collection's ("ohchr" -> OHCHR)."""
+        typed = content_words(question)
+        typed_set, known = set(typed), self.lexicon().df.__contains__
+        return [t.upper() if acronym_typed(t, typed_set, known) else t for t in map(stem, typed)]
+
     def retrieve(self, question: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[Evidence]:
         settings = self.store.settings
         k = k or settings.top_k
@@ -297,8 +305,7 @@ class Retriever:
                 dense += [(p, sim) for p, sim in self.store.search(vector, 3, [doc_id]) if p.id not in found]
             dense.sort(key=lambda hit: -hit[1])
         dense = [(p, sim) for p, sim in dense if p.kind not in (HEADING, FOOTNOTE)]
-        words = [stem(w) for w in content_words(question)]
-        lexical = self.lexicon().search(words, settings.candidates, allowed)
+        lexical = self.lexicon().search(self.query_terms(question), settings.candidates, allowed)
         if settings.retrieval == "dense":  # RAG_RETRIEVAL: for measuring what each half adds (README)
             lexical = []
         elif settings.retrieval == "lexical":

@@ -127,14 +127,7 @@ def test_recommendation_question_gives_labelled_items(assistant):
     assert "¶9(8)" in data["answer"]
 
 
-NEAR_TOPIC = pytest.mark.xfail(strict=True, reason=(
-    "issue 13, known failure of the fitted reader: the briefing gives China's GDP, and a question that swaps in a "
-    "name no document holds is judged answerable (P 0.30 vs threshold 0.18); SQuAD, which the model is fitted on, "
-    "names something no document holds in 4% of its answerable questions and 6% of its unanswerable ones, so the "
-    "fit gives that almost no weight"))
-
-
-@pytest.mark.parametrize("question", [pytest.param("What is the GDP of India?", marks=NEAR_TOPIC),
+@pytest.mark.parametrize("question", ["What is the GDP of India?",  # the briefing gives China's GDP
                                       "Write me a limerick about cats.",
                                       "What does the UPR submission say about Tibet?"])
 def test_refuses_what_the_documents_do_not_say(assistant, question):

@@ -64,6 +64,23 @@ def test_rare_words_find_their_paragraph_first(two_reports):
     assert lexicon.search(words("zyxwvut"), 5, None) == []
 
 
+def test_an_acronym_is_its_own_term_and_found_when_typed_in_lower_case(tmp_path):
+    write_report(tmp_path / "docs", "detention-note.txt", [
+        "The OHCHR reported forty cases of arbitrary detention in the district.",
+        f"{FILLER} The CAT committee met twice.",
+        f"{FILLER} Cats were kept at the shelter.",
+    ])
+    with Store(settings_for(tmp_path / "store"), write=True) as store:
+        assert all(r.ok for r in ingest_paths(store, [tmp_path / "docs"]))
+        retriever = Retriever(store)
+        df = retriever.lexicon().df
+        assert df["OHCHR"] == 1 and "ohchr" not in df and df["CAT"] == 1 and df["cat"] == 1
+        assert retriever.query_terms("What did ohchr report about detention?")[:2] == ["OHCHR", "report"]
+        assert retriever.query_terms("Where were the cats kept?") == ["cat", "kept"]  # never the CAT committee
+        hits = retriever.lexicon().search(retriever.query_terms("what did ohchr report"), 3, None)
+        assert "OHCHR reported" in hits[0][0].text
+
+
 def okapi(tokens: list[list[str]], query: list[str], k1=1.5, b=0.75, epsilon=0.25) -> list[float]:
     """Okapi BM25 written out plainly (what rank_bm25's BM25Okapi computed): the reference for the sparse one."""
     n = len(tokens)
