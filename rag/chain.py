@@ -25,7 +25,7 @@ from rag.config import Settings, get_settings
 from rag.disagree import find_positions
 from rag.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Draft, Evidence, Position
-from rag.question import read, respelled, spelling_index
+from rag.question import named_labels, read, respelled, spelling_index
 from rag.reading import Reading, load_fitted, read_evidence
 from rag.retrieve import Retriever
 from rag.store import Store
@@ -176,12 +176,18 @@ class Assistant:
 
     def reading(self, query: str, evidence: list[Evidence]) -> Reading:
         """Every sentence of the evidence scored for the question, and whether they answer it (rag/reading.py):
-        the answer and the suggested follow-ups read the evidence the same way."""
+        the answer and the suggested follow-ups read the evidence the same way. A question that names paragraphs
+        by their numbers ("What does recommendation 121.7 ask?") is read from those, and they answer it."""
         lexicon = self.retriever.lexicon()
         known = lambda term: term in lexicon.df  # noqa: E731
         question = respelled(read(query), self.spellings(lexicon), known)
-        return read_evidence(question, evidence, lexicon.idf, known,
-                             lambda texts: self.similarities(query, texts), load_fitted())
+        labels = set(named_labels(query))
+        named = [e for e in evidence if e.paragraph.label in labels]
+        reading = read_evidence(question, named or evidence, lexicon.idf, known,
+                                lambda texts: self.similarities(query, texts), load_fitted())
+        if named:
+            reading.answerable = max(reading.answerable, reading.threshold)
+        return reading
 
     def spellings(self, lexicon) -> dict:
         """The collection's words indexed for `respelled`, rebuilt when the store changes (the lexicon does)."""

@@ -41,6 +41,10 @@ _RULES: list[tuple[str, re.Pattern]] = [
 # "which states recommended": a recommending State is a country; ask for it as a place or organisation too.
 PERSON_LIKE = {PERSON: {PERSON, ORG}, ORG: {ORG, PERSON}, PLACE: {PLACE}}
 
+# A paragraph named by its own number, as reports number them: "recommendation 121.7", "paragraph 64", "para. 12",
+# "¶9(8)", "item (a)" (general English ways of pointing into a document; the number is the document's label).
+NAMED_PARAGRAPH = re.compile(r"(?:\brecommendations?|\bparagraphs?|\bparas?\.?|¶|\bitems?)\s*"
+                             r"(\d+(?:\.\d+)*(?:\s?\(\w{1,4}\))*|\(\w{1,4}\))", re.I)
 NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without|nothing|nobody|fail(ed|s)? to)\b|n't\b",
                       re.I)
 EVALUATIVE = re.compile(r"^(should|is|are|was|were|does|do|did|can|could|would|will|has|have)\b.*\b"
@@ -168,6 +172,11 @@ def edits(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+def named_labels(question: str) -> list[str]:
+    """The paragraph labels a question names ("What does recommendation 121.7 ask?" -> ['121.7'])."""
+    return list(dict.fromkeys(m.group(1).replace(" ", "") for m in NAMED_PARAGRAPH.finditer(question)))
 
 
 def acronym_typed(term: str, typed: set[str], known) -> bool:

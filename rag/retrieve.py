@@ -29,7 +29,7 @@ from pydantic import ConfigDict
 from rag.model import Evidence
 from rag.model import FOOTNOTE, HEADING, Document, Paragraph
 from rag import text as text_toolkit
-from rag.question import acronym_typed
+from rag.question import acronym_typed, named_labels
 from rag.store import Store
 from rag.text import content_words, stem
 
@@ -59,6 +59,13 @@ class Lexicon:
     doc_numbers: dict[str, int]
     matrix: np.ndarray  # every piece's vector (float32), a paragraph's pieces in consecutive rows
     rows: dict[str, tuple[int, int]]  # paragraph id -> its rows in matrix
+
+    def labelled(self, labels: list[str], allowed: set[str] | None) -> list[Paragraph]:
+        """The paragraphs carrying one of these labels (a document's own numbers), in the allowed documents."""
+        if not labels:
+            return []
+        wanted = set(labels)
+        return [p for p in self.paragraphs if p.label in wanted and (allowed is None or p.doc_id in allowed)]
 
     @classmethod
     def build(cls, paragraphs: list[Paragraph], vectors: dict[str, list]) -> "Lexicon":
@@ -328,6 +335,11 @@ class Retriever:
                 dense_sim[pid] = lexicon.similarity(query, pid)
         ranked = sorted(by_id, key=lambda pid: -fused[pid])
         chosen = spread(ranked, by_id, k)
+        named = lexicon.labelled(named_labels(question), allowed)  # "recommendation 121.7": that item, first
+        for p in named:
+            by_id[p.id] = p
+            dense_sim.setdefault(p.id, lexicon.similarity(query, p.id))
+        chosen = [p.id for p in named] + [pid for pid in chosen if pid not in {p.id for p in named}]
         for doc_id in allowed - {by_id[pid].doc_id for pid in chosen}:  # a document the fusion left out
             best = max((pid for pid in by_id if by_id[pid].doc_id == doc_id), key=lambda pid: dense_sim.get(pid, 0),
                        default=None)

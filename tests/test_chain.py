@@ -71,3 +71,10 @@ def test_a_follow_up_is_resolved_before_retrieval(corpus_assistant):
     answer = corpus_assistant.chain.invoke(inputs("What do they recommend about it?",
                                                   history=[(first.question, first.answer)]))
     assert "supervision" in (answer.resolved_question or "").lower()
+
+
+def test_a_question_naming_a_recommendation_by_its_number_is_answered_from_it(corpus_assistant):
+    answer = corpus_assistant.ask("What does recommendation 9(8) ask of China?")
+    assert answer.found and answer.citations[0].label == "9(8)" and "Great Firewall" in answer.answer
+    # a number no paragraph carries names nothing: the question is read as any other
+    assert not corpus_assistant.ask("What does recommendation 977.4 say about the moons of Jupiter?").found

@@ -71,3 +71,15 @@ def test_an_acronym_typed_in_lower_case_is_read_as_the_collections_acronym():
     assert "OHCHR" in respelled(read("What does OHCHR recommend?"), index, known).topics
     # an inflected English word is not an acronym: "cats" stays unknown, never the convention CAT
     assert respelled(read("Write me a limerick about cats."), index, known).topics == ["limerick", "cat"]
+
+
+@pytest.mark.parametrize("question, labels", [
+    ("What does recommendation 121.7 ask of Slovenia?", ["121.7"]),
+    ("What do para. 12 and ¶9(8) say?", ["12", "9(8)"]),
+    ("What is item (a)?", ["(a)"]),
+    ("What share was 18.5 per cent in 2018?", []),  # a figure or a year is not a paragraph's number
+])
+def test_a_question_names_paragraphs_by_their_numbers(question, labels):
+    from rag.question import named_labels
+
+    assert named_labels(question) == labels

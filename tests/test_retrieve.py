@@ -81,6 +81,18 @@ def test_an_acronym_is_its_own_term_and_found_when_typed_in_lower_case(tmp_path)
         assert "OHCHR reported" in hits[0][0].text
 
 
+def test_a_paragraph_named_by_its_number_comes_first(two_reports):
+    store, _ = two_reports
+    retriever = Retriever(store)
+    housing = next(d.doc_id for d in store.list_documents() if "Housing" in d.title)
+    evidence = retriever.retrieve("What does paragraph 3 of the housing review say?", [housing])
+    assert evidence[0].paragraph.label == "3" and "Rents in the capital" in evidence[0].paragraph.text
+    # in the whole library every document's paragraph 3 is named, each once
+    named = [e for e in retriever.retrieve("What does paragraph 3 say?") if e.paragraph.label == "3"]
+    assert len(named) == 2 and {e.paragraph.doc_id for e in named} == {d.doc_id for d in store.list_documents()}
+    assert retriever.retrieve("Which aqueduct leaked 40 percent?")[0].paragraph.label == "2"  # a figure is no label
+
+
 def okapi(tokens: list[list[str]], query: list[str], k1=1.5, b=0.75, epsilon=0.25) -> list[float]:
     """Okapi BM25 written out plainly (what rank_bm25's BM25Okapi computed): the reference for the sparse one."""
     n = len(tokens)
