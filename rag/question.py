@@ -42,9 +42,12 @@ _RULES: list[tuple[str, re.Pattern]] = [
 PERSON_LIKE = {PERSON: {PERSON, ORG}, ORG: {ORG, PERSON}, PLACE: {PLACE}}
 
 # A paragraph named by its own number, as reports number them: "recommendation 121.7", "paragraph 64", "para. 12",
-# "¶9(8)", "item (a)" (general English ways of pointing into a document; the number is the document's label).
-NAMED_PARAGRAPH = re.compile(r"(?:\brecommendations?|\bparagraphs?|\bparas?\.?|¶|\bitems?)\s*"
-                             r"(\d+(?:\.\d+)*(?:\s?\(\w{1,4}\))*|\(\w{1,4}\))", re.I)
+# "¶9(8)", "item (a)", also several ("paragraphs 64 and 65", "recommendations 121.1 to 121.5") (general English ways
+# of pointing into a document; the number is the document's label).
+_LABEL = r"(?:\d+(?:\.\d+)*(?:\s?\(\w{1,4}\))*|\(\w{1,4}\))"
+NAMED_PARAGRAPH = re.compile(rf"(?:\brecommendations?|\bparagraphs?|\bparas?\.?|¶|\bitems?)\s*"
+                             rf"({_LABEL}(?:\s*(?:,|and|to|-|–)\s*{_LABEL})*)", re.I)
+MAX_NAMED = 50  # a range "1 to 100000" names no more than this many (a bound on work, not a judgement)
 NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without|nothing|nobody|fail(ed|s)? to)\b|n't\b",
                       re.I)
 EVALUATIVE = re.compile(r"^(should|is|are|was|were|does|do|did|can|could|would|will|has|have)\b.*\b"
@@ -175,8 +178,22 @@ def edits(a: str, b: str, limit: int) -> int:
 
 
 def named_labels(question: str) -> list[str]:
-    """The paragraph labels a question names ("What does recommendation 121.7 ask?" -> ['121.7'])."""
-    return list(dict.fromkeys(m.group(1).replace(" ", "") for m in NAMED_PARAGRAPH.finditer(question)))
+    """The paragraph labels a question names ("What does recommendation 121.7 ask?" -> ['121.7']; "paragraphs 64
+    and 65" -> ['64', '65']; "recommendations 121.1 to 121.3" -> ['121.1', '121.2', '121.3'])."""
+    out: list[str] = []
+    for m in NAMED_PARAGRAPH.finditer(question):
+        parts = re.split(r"\s*(,|and|to|-|–)\s*", m.group(1))
+        labels, joins = [x.replace(" ", "") for x in parts[::2]], parts[1::2]
+        out.append(labels[0])
+        for join, label in zip(joins, labels[1:]):
+            start, end = out[-1].rpartition("."), label.rpartition(".")
+            if join in ("to", "-", "–") and start[0] == end[0] and start[2].isdigit() and end[2].isdigit():
+                first, last = int(start[2]) + 1, int(end[2])
+                prefix = start[0] + start[1]
+                out.extend(f"{prefix}{n}" for n in range(first, min(last, first + MAX_NAMED) + 1))
+            else:
+                out.append(label)
+    return list(dict.fromkeys(out))[:MAX_NAMED]
 
 
 def acronym_typed(term: str, typed: set[str], known) -> bool:

@@ -77,9 +77,17 @@ def test_an_acronym_typed_in_lower_case_is_read_as_the_collections_acronym():
     ("What does recommendation 121.7 ask of Slovenia?", ["121.7"]),
     ("What do para. 12 and ¶9(8) say?", ["12", "9(8)"]),
     ("What is item (a)?", ["(a)"]),
+    ("What do paragraphs 64 and 65 say?", ["64", "65"]),
+    ("Summarise recommendations 121.1 to 121.3 and 122.5.", ["121.1", "121.2", "121.3", "122.5"]),
     ("What share was 18.5 per cent in 2018?", []),  # a figure or a year is not a paragraph's number
 ])
 def test_a_question_names_paragraphs_by_their_numbers(question, labels):
     from rag.question import named_labels
 
     assert named_labels(question) == labels
+
+
+def test_a_range_of_paragraphs_is_bounded():
+    from rag.question import MAX_NAMED, named_labels
+
+    assert len(named_labels("What do paragraphs 1 to 100000 say?")) == MAX_NAMED
