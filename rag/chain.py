@@ -177,7 +177,7 @@ class Assistant:
     def reading(self, query: str, evidence: list[Evidence]) -> Reading:
         """Every sentence of the evidence scored for the question, and whether they answer it (rag/reading.py):
         the answer and the suggested follow-ups read the evidence the same way. A question that names paragraphs
-        by their numbers ("What does recommendation 121.7 ask?") is read from those, and they answer it."""
+        by their numbers ("What does recommendation 98.4 ask?") is read from those, and they answer it."""
         lexicon = self.retriever.lexicon()
         known = lambda term: term in lexicon.df  # noqa: E731
         question = respelled(read(query), self.spellings(lexicon), known)

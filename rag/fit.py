@@ -267,8 +267,7 @@ def answer_shown(items: list[dict], coverage: float, max_sentences: int) -> tupl
         if not it["answerable"] or not it["y"].any():
             continue
         gold = {(c.evidence.n, c.index) for c, y in zip(it["cands"], it["y"]) if y}
-        picks = choose(Reading(it["q"], it["ranked"], 1.0, 0.0, coverage=coverage), coverage, max_sentences,
-                       max_sentences)
+        picks = choose(Reading(it["q"], it["ranked"], 1.0, 0.0), coverage, max_sentences, max_sentences)
         by_paragraph: dict[int, list] = {}
         for p in picks:
             by_paragraph.setdefault(p.evidence.n, []).append(p)

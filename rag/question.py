@@ -41,8 +41,8 @@ _RULES: list[tuple[str, re.Pattern]] = [
 # "which states recommended": a recommending State is a country; ask for it as a place or organisation too.
 PERSON_LIKE = {PERSON: {PERSON, ORG}, ORG: {ORG, PERSON}, PLACE: {PLACE}}
 
-# A paragraph named by its own number, as reports number them: "recommendation 121.7", "paragraph 64", "para. 12",
-# "¶9(8)", "item (a)", also several ("paragraphs 64 and 65", "recommendations 121.1 to 121.5") (general English ways
+# A paragraph named by its own number, as reports number them: "recommendation 98.4", "paragraph 40", "para. 12",
+# "¶9(8)", "item (a)", also several ("paragraphs 40 and 41", "recommendations 98.1 to 98.5") (general English ways
 # of pointing into a document; the number is the document's label).
 _LABEL = r"(?:\d+(?:\.\d+)*(?:\s?\(\w{1,4}\))*|\(\w{1,4}\))"
 NAMED_PARAGRAPH = re.compile(rf"(?:\brecommendations?|\bparagraphs?|\bparas?\.?|¶|\bitems?)\s*"
@@ -178,8 +178,8 @@ def edits(a: str, b: str, limit: int) -> int:
 
 
 def named_labels(question: str) -> list[str]:
-    """The paragraph labels a question names ("What does recommendation 121.7 ask?" -> ['121.7']; "paragraphs 64
-    and 65" -> ['64', '65']; "recommendations 121.1 to 121.3" -> ['121.1', '121.2', '121.3'])."""
+    """The paragraph labels a question names ("What does recommendation 98.4 ask?" -> ['98.4']; "paragraphs 40
+    and 41" -> ['40', '41']; "recommendations 98.1 to 98.3" -> ['98.1', '98.2', '98.3'])."""
     out: list[str] = []
     for m in NAMED_PARAGRAPH.finditer(question):
         parts = re.split(r"\s*(,|and|to|-|–)\s*", m.group(1))

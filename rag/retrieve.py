@@ -284,11 +284,11 @@ class Retriever:
     def documents(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.store.list_documents()}
 
-    def query_terms(self, question: str) -> list[str]:
+    def query_terms(self, question: str, lexicon: Lexicon | None = None) -> list[str]:
         """The question's stems as the lexical index is searched with them, read as the reader reads the question:
         an acronym typed in lower case finds the collection's ("ohchr" -> OHCHR)."""
         typed = content_words(question)
-        typed_set, known = set(typed), self.lexicon().df.__contains__
+        typed_set, known = set(typed), (lexicon or self.lexicon()).df.__contains__
         return [t.upper() if acronym_typed(t, typed_set, known) else t for t in map(stem, typed)]
 
     def retrieve(self, question: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[Evidence]:
@@ -312,7 +312,8 @@ class Retriever:
                 dense += [(p, sim) for p, sim in self.store.search(vector, 3, [doc_id]) if p.id not in found]
             dense.sort(key=lambda hit: -hit[1])
         dense = [(p, sim) for p, sim in dense if p.kind not in (HEADING, FOOTNOTE)]
-        lexical = self.lexicon().search(self.query_terms(question), settings.candidates, allowed)
+        lexicon = self.lexicon()  # one state of the index for the whole question
+        lexical = lexicon.search(self.query_terms(question, lexicon), settings.candidates, allowed)
         if settings.retrieval == "dense":  # RAG_RETRIEVAL: for measuring what each half adds (README)
             lexical = []
         elif settings.retrieval == "lexical":
@@ -328,18 +329,18 @@ class Retriever:
         for rank, (p, _) in enumerate(lexical):
             fused[p.id] = fused.get(p.id, 0) + 1 / (RRF_K + rank)
             by_id.setdefault(p.id, p)
-        lexicon = self.lexicon()
         query = np.asarray(vector, dtype="float32")
         for pid in by_id:  # lexical-only hits get a dense similarity too
             if pid not in dense_sim:
                 dense_sim[pid] = lexicon.similarity(query, pid)
         ranked = sorted(by_id, key=lambda pid: -fused[pid])
         chosen = spread(ranked, by_id, k)
-        named = lexicon.labelled(named_labels(question), allowed)  # "recommendation 121.7": that item, first
+        named = lexicon.labelled(named_labels(question), allowed)  # "recommendation 98.4": that item, first
         for p in named:
             by_id[p.id] = p
             dense_sim.setdefault(p.id, lexicon.similarity(query, p.id))
-        chosen = [p.id for p in named] + [pid for pid in chosen if pid not in {p.id for p in named}]
+        named_ids = {p.id: None for p in named}  # in order
+        chosen = list(named_ids) + [pid for pid in chosen if pid not in named_ids]
         for doc_id in allowed - {by_id[pid].doc_id for pid in chosen}:  # a document the fusion left out
             best = max((pid for pid in by_id if by_id[pid].doc_id == doc_id), key=lambda pid: dense_sim.get(pid, 0),
                        default=None)

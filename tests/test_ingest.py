@@ -25,10 +25,9 @@ def texts_of(store: Store, doc_id: str | None = None) -> list[str]:
 # ------------------------------------------------------------------------------------------- re-ingesting
 
 def test_a_title_from_a_file_name_writes_each_word_as_the_document_does():
-    assert title_from_name("slovenia-upr3-un-compilation.pdf", "the UN Committee ... UN bodies") == \
-        "Slovenia Upr3 UN Compilation"
-    # not an acronym where the text writes it as a word (a title is matched: "SAN" would not match "San")
-    assert title_from_name("san-vicente-church_b.txt", "The San Vicente church ...") == "San Vicente Church B"
+    assert title_from_name("ngo-survey-2020.pdf", "the NGO panel ... NGO members") == "NGO Survey 2020"
+    # not an acronym where the text writes it as a word (a title is matched: "BAY" would not match "Bay")
+    assert title_from_name("bay-harbour-study_b.txt", "The Bay harbour study ...") == "Bay Harbour Study B"
     assert title_from_name("war-music.txt", "") == "War Music"  # no text to go by: no guessed acronyms
 
 

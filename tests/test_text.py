@@ -54,7 +54,7 @@ def test_an_acronym_keeps_its_capitals_and_is_its_own_stem():
 def test_derivations_share_a_stem():
     assert stem("prohibition") == stem("prohibit") == stem("prohibited")
     assert stem("elections") == stem("elected") and stem("policies") == stem("policy")
-    assert stem("Harvard's") == "harvard" and stem("café") == "cafe"
+    assert stem("Ombudsman's") == "ombudsman" and stem("café") == "cafe"
 
 
 def test_any_case_splits_a_model_line_whose_next_sentence_is_lower_case():

@@ -7,7 +7,7 @@ fitted judgement of whether the documents answer at all.
    (at most `max_sentences`; for a question asking for recommendations, the recommendation items first).
 3. Whole sentences, never edited except for a leading connective; a sentence that opens with a word referring
    back ('It', 'These') brings the sentence it refers to, and a picked sentence brings the next one when that one
-   refers back to it ("Harvard has the largest endowment. It was worth $32 billion in 2011."); grouped by who
+   refers back to it ("The port runs three terminals. They handled 4 million containers last year."); grouped by who
    says them, each cited. (What the next sentence adds is measured by `python -m rag fit`: the answer's sentence
    shown.)
 """
