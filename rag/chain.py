@@ -185,6 +185,7 @@ class Assistant:
         named = [e for e in evidence if e.paragraph.label in labels]
         reading = read_evidence(question, named or evidence, lexicon.idf, known,
                                 lambda texts: self.similarities(query, texts), load_fitted())
+        reading.uses = lexicon.uses
         if named:
             reading.answerable = max(reading.answerable, reading.threshold)
         return reading

@@ -71,28 +71,48 @@ def setting(c: Candidate) -> set[str]:
     return stems(f"{c.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}")
 
 
+def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
+    """Whether a candidate's setting names every focus word that its document uses anywhere, and every name
+    and figure: a document is not asked for a common word it never uses (one says "deputies" where another
+    says "places in parliament"), but one that uses the word elsewhere and not here is only passing by, and one
+    that never names the thing the question names speaks of something else, as does one that uses only a
+    minority of the focus words (the words it has then say too little of what is asked)."""
+    doc_id = c.evidence.document.doc_id
+    names = set(reading.question.proper)
+    needed = {t for t in focus if t in names or reading.uses is None or reading.uses(t, doc_id)}
+    return 2 * len(needed) > len(focus) and needed <= setting(c) if focus else True
+
+
 def asked_about(reading: Reading) -> set[str]:
     """The question's topic words that the best answer's setting names: what every answer must be about."""
     return set(reading.question.topics) & setting(reading.candidates[0])
 
 
 def voices(reading: Reading) -> list[Voice]:
-    """Holders that speak to what the question asks about: their best sentence's setting names every topic
-    word the overall best sentence's setting names (so a passing mention elsewhere is not a voice). A word of
-    judgement ("success", "fair": one VADER rates) is what the question asks *about* the topic, not the topic,
-    so a holder that calls the thing a failure is heard on whether it is a success."""
+    """Holders that speak to what the question asks about, best first. A holder is heard from its first
+    candidate whose setting names every topic word the overall best sentence's setting names (so a passing
+    mention elsewhere is not a voice), or, where its document words the thing otherwise, from its first
+    candidate that `speaks_to` the question, if what it says from there would answer the question by itself
+    (the fitted answerability model). A word of judgement ("success", "fair": one VADER rates) is what the
+    question asks *about* the topic, not the topic, so a holder that calls the thing a failure is heard on
+    whether it is a success."""
     if not reading.candidates:
         return []
     judging = {stem(w.lower()) for w in words(reading.question.text) if valence(w)}
     focus = asked_about(reading) - judging
-    out: dict[str, Voice] = {}
+    by_holder: dict[str, list[Candidate]] = {}
     for c in reading.candidates:
-        name = short_name(c.evidence)
-        if name in out:
-            out[name].candidates.append(c)
-        elif focus <= setting(c):
-            out[name] = Voice(name, [c])
-    return list(out.values())
+        by_holder.setdefault(short_name(c.evidence), []).append(c)
+    heard = []
+    for name, candidates in by_holder.items():
+        start = next((i for i, c in enumerate(candidates) if focus <= setting(c)), None)
+        if start is None:
+            start = next((i for i, c in enumerate(candidates) if speaks_to(c, focus, reading)), None)
+            if start is None or not reading.answers_alone(candidates[start:]):
+                continue
+        heard.append(Voice(name, candidates[start:]))
+    order = {id(c): i for i, c in enumerate(reading.candidates)}
+    return sorted(heard, key=lambda v: order[id(v.best)])
 
 
 def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
@@ -185,7 +205,7 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     for v in bearing:
         # the holder's answer: the first sentence it would show that gives a value of that type
         found = next(((c, x[0]) for c, _ in reading.shown(v.candidates)
-                      for x in [values(c.sentence, kind, q)] if x and focus <= setting(c)),
+                      for x in [values(c.sentence, kind, q)] if x and speaks_to(c, focus, reading)),
                      None)
         if found is None:
             continue

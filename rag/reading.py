@@ -50,6 +50,7 @@ QUESTION_FEATURES = (
     "top_dense",      # its similarity in meaning
     "best_dense_p",   # the best paragraph's similarity
     "coverage",       # rarity-weighted share of topic words anywhere in the best paragraphs
+    "top_setting",    # rarity-weighted share of topic words in the best sentence's paragraph, section and title
     "unknown",        # rarity-weighted share of topic words no document holds
     "proper_unknown", # share of the question's names and figures that no document holds
     "proper_missing", # share of the question's names and figures missing from the best sentence's paragraph
@@ -79,6 +80,7 @@ class Reading:
     judge: object = None  # candidates -> P(answerable) from those alone (set by read_evidence)
     coverage: float = 0.9  # the answer shows the best sentences until their probabilities add up to this (fitted)
     known: object = None  # a stemmed word -> whether any indexed document has it (set by read_evidence)
+    uses: object = None  # (stemmed word, doc_id) -> whether that document has it (set by Assistant.reading)
 
     @property
     def found(self) -> bool:
@@ -251,6 +253,7 @@ def question_features(question: Question, ranked: list[Candidate], evidence: lis
         f["dense_s"],
         max((e.score for e in evidence), default=0.0),
         weighted_share(present, question.topics, idf),
+        weighted_share(top_setting, question.topics, idf),
         weighted_share({t for t in question.topics if not known(t)}, question.topics, idf),
         sum(not known(t) for t in question.proper) / len(question.proper) if question.proper else 0.0,
         proper_missing,

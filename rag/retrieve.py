@@ -177,6 +177,13 @@ class Lexicon:
         span = self.rows.get(pid)
         return float((self.matrix[span[0]:span[1]] @ vector).max()) if span else 0.0
 
+    def uses(self, term: str, doc_id: str) -> bool:
+        """Whether the document has the (stemmed) word in any citable paragraph."""
+        t, number = self.terms.get(term), self.doc_numbers.get(doc_id)
+        if t is None or number is None:
+            return False
+        return bool((self.doc_of[self.index[self.indptr[t]:self.indptr[t + 1]]] == number).any())
+
     def idf(self, term: str) -> float:
         n = max(1, len(self.paragraphs))
         return math.log(1 + n / (1 + self.df.get(term, 0)))

@@ -61,17 +61,23 @@ def flips(token) -> int:
 @lru_cache(maxsize=20000)
 def polarity(sentence: str) -> float:
     """-1 (critical) .. 1 (favourable): VADER valences of words and lemmas, scaled by VADER's negation
-    (a negation word among the three before), flipped under each reducing head, summed and normalised as VADER
+    (a negation word among the three before, or "no" among the two before), flipped under each reducing head, summed and normalised as VADER
     normalises (x / sqrt(x^2 + 15))."""
     lexicon, negate, n_scalar = _vader()
     doc = parser()(fold(sentence))
+
+    def rated(token) -> float | None:
+        return lexicon.get(token.lower_, lexicon.get(token.lemma_.lower()))
+
     total = 0.0
     for token in doc:
-        word, lemma = token.lower_, token.lemma_.lower()
-        valence = lexicon.get(word, lexicon.get(lemma))
-        if valence is None or stem(lemma) in REDUCING:
+        valence = rated(token)
+        if valence is None or stem(token.lemma_.lower()) in REDUCING:
             continue
+        if token.lower_ == "no" and token.i + 1 < len(doc) and rated(doc[token.i + 1]) is not None:
+            continue  # VADER's rule: "no" before a rated word negates it ("no value") and is not rated itself
         if any(t.lower_ in negate or t.lower_.endswith("n't") for t in doc[max(0, token.i - 3):token.i]) or \
+                any(t.lower_ == "no" for t in doc[max(0, token.i - 2):token.i]) or \
                 any(child.dep_ == "neg" for child in token.head.children):
             valence *= n_scalar
         total += valence * (-1) ** flips(token)

@@ -62,6 +62,13 @@ REPORTS = {
     "ruritania-consumer-council-2023.txt": [
         "The Ruritania Consumer Council tracks the price of a basket of household goods.",
         "Inflation in Ruritania reached 11% in 2022, as food and fuel prices soared."],
+    # a conflict in figures, told in different words: one document never says "deputies"
+    "westmarch-electoral-commission-2020.txt": [
+        "The Westmarch Electoral Commission reported on the parliamentary elections of 2019.",
+        "After the 2019 elections, 31% of the elected deputies in the Westmarch parliament were women."],
+    "westmarch-gender-observatory-2020.txt": [
+        "The Westmarch Gender Observatory follows the political participation of women.",
+        "Women held only 27 per cent of the places in the newly elected Westmarch parliament in 2019."],
     # two documents each naming a different state that made the same recommendation: a list, not a dispute
     "zembla-review-summary.txt": [
         "The periodic review of Zembla was held in the spring.",
@@ -119,6 +126,18 @@ def test_conflicting_figures(assistant):
     assert "9%" in by_doc[union].summary and "4%" not in by_doc[union].summary
     assert "Statistics Office" in by_doc[stats].holder and "Workers Union" in by_doc[union].holder
     assert "disagree" in answer.answer.lower()
+
+
+def test_conflicting_figures_in_different_words(assistant):
+    """A document is not asked for a word it never uses: the observatory says "places in the parliament" where
+    the commission says "deputies", and is still heard on the question."""
+    answer = assistant.ask("What share of the deputies elected to the Westmarch parliament in 2019 were women?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    commission = doc_of(assistant, "westmarch-electoral-commission-2020.txt")
+    observatory = doc_of(assistant, "westmarch-gender-observatory-2020.txt")
+    by_doc = {next(iter(s)): p for s, p in zip(side_docs(answer), answer.positions) if len(s) == 1}
+    assert "31%" in by_doc[commission].summary and "27 per cent" in by_doc[observatory].summary
 
 
 DENIAL_QUESTIONS = [

@@ -64,6 +64,16 @@ def test_rare_words_find_their_paragraph_first(two_reports):
     assert lexicon.search(words("zyxwvut"), 5, None) == []
 
 
+def test_which_document_uses_a_word(two_reports):
+    store, _ = two_reports
+    lexicon = Retriever(store).lexicon()
+    housing, health = (next(d.doc_id for d in store.list_documents() if name in d.title) for name in ("Housing", "Health"))
+    assert lexicon.uses(stem("aqueduct"), housing) and not lexicon.uses(stem("aqueduct"), health)
+    assert lexicon.uses(stem("pharmacist"), health) and not lexicon.uses(stem("pharmacist"), housing)
+    assert lexicon.uses(stem("committee"), housing) and lexicon.uses(stem("committee"), health)
+    assert not lexicon.uses("zyxwvut", housing) and not lexicon.uses(stem("aqueduct"), "no-such-document")
+
+
 def test_an_acronym_is_its_own_term_and_found_when_typed_in_lower_case(tmp_path):
     write_report(tmp_path / "docs", "detention-note.txt", [
         "The OHCHR reported forty cases of arbitrary detention in the district.",
