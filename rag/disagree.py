@@ -23,8 +23,8 @@ from functools import lru_cache
 from rag.model import Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
-from rag.stance import leaning, parser, polarity, valence
-from rag.text import stem, stems, words
+from rag.stance import leaning, polarity, valence
+from rag.text import parser, stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
@@ -73,8 +73,8 @@ def setting(c: Candidate) -> set[str]:
 
 def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
     """Whether a candidate's setting names every focus word that its document uses anywhere, and every name
-    and figure: a document is not asked for a common word it never uses (one says "deputies" where another
-    says "places in parliament"), but one that uses the word elsewhere and not here is only passing by, and one
+    and figure: a document is not asked for a common word it never uses (one says "judges" where another
+    says "members of the court"), but one that uses the word elsewhere and not here is only passing by, and one
     that never names the thing the question names speaks of something else, as does one that uses only a
     minority of the focus words (the words it has then say too little of what is asked)."""
     doc_id = c.evidence.document.doc_id

