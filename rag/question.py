@@ -64,6 +64,7 @@ class Question:
     proper: list[str] = field(default_factory=list)  # stems of the capitalised / numeric words it names
     negated: bool = False
     evaluative: bool = False  # a yes/no question about a proposition ("Should X?", "Is X fair?")
+    counted: str | None = None  # the stem of what "how many" counts ("How many seats ...?" -> seat)
 
     @property
     def asks_recommendations(self) -> bool:
@@ -91,7 +92,9 @@ def read(text: str) -> Question:
             named = set(content_words(token))
             proper.extend(stem(as_asked.get(w.lower(), w)) for w in words(token) if w in named or w.isdigit())
         first = False
+    counted = _COUNTED.search(low)
     return Question(text=q, answer_type=answer_type, topics=topics, proper=list(dict.fromkeys(proper)),
+                    counted=stem(counted.group(1)) if counted else None,
                     negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
 
 
@@ -114,6 +117,17 @@ _PLACE_CUE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|outside
 
 
 _LIST_MARKER = re.compile(r"\(\d{1,2}\)")  # "(1) broadens the right ...": a list's numbering, not a quantity
+
+
+_COUNTED = re.compile(r"\bhow many ([a-z][a-z'-]*)")
+_COUNT_WORD = re.compile(rf"^(?:\d[\d,.]*%?|{NUMBER_WORDS})$", re.I)
+
+
+def counts(sentence: str, noun: str) -> bool:
+    """Whether the sentence puts a number before the (stemmed) noun, within four words ("215 recommendations",
+    "two thousand new seats"): it says how many of them."""
+    ws = words(sentence)
+    return any(stem(w) == noun and any(_COUNT_WORD.match(x) for x in ws[max(0, i - 4):i]) for i, w in enumerate(ws))
 
 
 def values(sentence: str, answer_type: str, question: Question | None = None) -> list[str]:

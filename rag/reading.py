@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.model import Evidence
-from rag.question import DATE, NUMBER, ORG, PERSON, PLACE, NEGATION, Question, values
+from rag.question import DATE, NUMBER, ORG, PERSON, PLACE, NEGATION, Question, counts, values
 from rag.text import content_words, sentences, stem, stems, words
 
 FITTED = Path(__file__).with_name("fitted.json")
@@ -55,6 +55,7 @@ QUESTION_FEATURES = (
     "proper_unknown", # share of the question's names and figures that no document holds
     "proper_missing", # share of the question's names and figures missing from the best sentence's paragraph
     "typed_missing",  # the best sentence lacks a value of the asked type
+    "count_missing",  # "how many X?" and none of the three best sentences puts a number before X
     "negation_gap",   # the question is negated and the best sentence is not
     "few_topics",     # the question has at most two topic words
 )
@@ -258,6 +259,7 @@ def question_features(question: Question, ranked: list[Candidate], evidence: lis
         sum(not known(t) for t in question.proper) / len(question.proper) if question.proper else 0.0,
         proper_missing,
         f["typed_missing"],
+        float(question.counted is not None and not any(counts(c.sentence, question.counted) for c in ranked[:3])),
         f["negation_gap"],
         float(len(question.topics) <= 2),
     ], dtype="float64")

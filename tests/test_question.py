@@ -118,3 +118,14 @@ def test_names_are_stemmed_as_the_topics_are():
     """An acronym among the names is the question's acronym, as in its topics ("GDP", not "gdp")."""
     q = read("What is the GDP of Ruritania in 2021?")
     assert q.proper == ["GDP", stem("Ruritania"), "2021"] and set(q.proper) <= set(q.topics)
+
+
+def test_what_how_many_counts_and_whether_a_sentence_counts_it():
+    from rag.question import counts
+
+    q = read("How many clinics did the ministry open in 2020?")
+    assert q.counted == stem("clinics") and read("What did the ministry open?").counted is None
+    assert counts("The ministry opened 14 new rural clinics in 2020.", q.counted)
+    assert counts("It opened two hundred clinics.", q.counted)
+    assert not counts("The ministry opened clinics in 14 provinces.", q.counted)
+    assert not counts("Clinics opened in 2020 across the country.", q.counted)
