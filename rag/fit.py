@@ -7,7 +7,7 @@ paragraphs, so the negatives include sentences of *other* paragraphs and article
 
 - Ranker: a conditional logit (softmax over one question's candidates), fitted by Newton's method with a small
   ridge penalty, on answerable questions whose answer sentence was retrieved.
-- Answerability: a logistic regression on question-level features of the ranked candidates. Two kinds of
+- Answerability: a logistic regression on question-level features of the ranked candidates. Three kinds of
   unanswerable question: SQuAD 2.0's own (written to overlap a paragraph that does not answer them) and two made
   from answerable ones, which a real collection meets more often than SQuAD's and SQuAD lacks: for every other
   sampled question, the question asked of the store *without its article* (off-topic: the documents do not
@@ -15,11 +15,8 @@ paragraphs, so the negatives include sentences of *other* paragraphs and article
   *without the paragraph that answers it* (near-topic: the documents discuss the topic but do not give the
   answer; kept only where no other retrieved paragraph holds one of the answers). Answerable, SQuAD-unanswerable
   and off-topic questions are fitted on, weighted to count one half, one quarter and one quarter (the training
-  split is only 7% unanswerable); near-topic ones are only measured (refused share and AUC in the report). Fitted
-  on as well (one sixth each for the three kinds), they raised the near-topic refusals (held apart 25% -> 34%)
-  but lowered SQuAD's (14% -> 10%): with these features a linear model trades one kind for the other, and the
-  development sets lost refusals on SQuAD's and off-topic questions (squad-dev none 2 -> 0 of 32, bundled none
-  6 -> 4 of 6).
+  split is only 7% unanswerable); near-topic ones are only measured (refused share and AUC in the report): fitted
+  on as well, they traded SQuAD's refusals for their own (README, "The reader").
 - Refusal threshold: the 2nd percentile of P(answerable) over the fitting part's answerable questions, i.e.
   the target over-refusal of 2% (issue 13's bound).
 - Coverage (how many sentences an answer shows): the answer shows the best sentences until their probabilities add
@@ -41,6 +38,7 @@ import math
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -129,8 +127,6 @@ def article_terms(lexicon, documents) -> tuple[dict[str, str], dict[str, dict[st
 def without_answer(evidence: list, row: dict, k: int) -> list | None:
     """The evidence less the paragraph that answers the question (the first k left, renumbered); None where
     another paragraph holds one of the answers too (the question would still be answerable)."""
-    from dataclasses import replace
-
     own = norm(row["context"])
     rest = [e for e in evidence if norm(e.paragraph.text) not in own and own not in norm(e.paragraph.text)][:k]
     answers = [norm(a) for a in row["answers"] if a.strip()]
@@ -154,7 +150,6 @@ def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]
         assistant.similarities("warm-up", every[i:i + 512])
 
     spellings = assistant.spellings(lexicon)
-
     top_k = assistant.retriever.store.settings.top_k
 
     def item(r, doc_ids, known, golds, kind):
@@ -374,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     max_sentences = get_settings().answer_max_sentences
     coverage = fit_coverage(fit_items, max_sentences)
     fp = p_answerable(fit_items)
-    threshold = float(np.quantile(fp[np.array([it["answerable"] for it in fit_items])], TARGET_OVER_REFUSAL))
+    fit_answerable = np.array([it["answerable"] for it in fit_items])
+    threshold = float(np.quantile(fp[fit_answerable], TARGET_OVER_REFUSAL))
     # weak evidence: an answer no more likely to be answerable than a typical unanswerable question
     squad_unanswerable = np.array([it["kind"] == "unanswerable" for it in fit_items])
     weak = float(np.median(fp[squad_unanswerable])) if squad_unanswerable.any() else threshold

@@ -52,8 +52,8 @@ def expand(paths: list[str | Path]) -> list[Path]:
 
 def title_from_name(name: str, text: str = "") -> str:
     """A title from the file's name, each word written as the document writes it: in capitals where the
-    document's own text writes it so more often than not ("ngo" -> NGO where the text writes "NGO"; "bay" -> Bay where the
-    text says "Bay"), else with a capital first letter. (The title is matched as well as shown: an
+    document's own text writes it so more often than not ("ngo" -> NGO where the text writes "NGO"; "bay" -> Bay
+    where the text says "Bay"), else with a capital first letter. (The title is matched as well as shown: an
     acronym guessed wrong would not match the word.)"""
     stem = re.sub(r"[_\-.]+", " ", Path(name).stem).strip()
     counts: dict[str, Counter] = {}

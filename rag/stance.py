@@ -52,8 +52,8 @@ def flips(token) -> int:
 @lru_cache(maxsize=20000)
 def polarity(sentence: str) -> float:
     """-1 (critical) .. 1 (favourable): VADER valences of words and lemmas, scaled by VADER's negation
-    (a negation word among the three before, or "no" among the two before), flipped under each reducing head, summed and normalised as VADER
-    normalises (x / sqrt(x^2 + 15))."""
+    (a negation word among the three before, or "no" among the two before), flipped under each reducing head,
+    summed and normalised as VADER normalises (x / sqrt(x^2 + 15))."""
     lexicon, negate, n_scalar = _vader()
     doc = parser()(fold(sentence))
 

@@ -111,15 +111,15 @@ def parser():
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> tuple[dict[str, set[str]], list[tuple[str, str, str]], set[str]]:
-    """English words by part of speech, the inflection rules and the irregular forms: the tables of spaCy's
-    rule lemmatizer (its word lists are WordNet's), shipped with the pipeline."""
+def _dictionary() -> tuple[set[str], dict[str, set[str]], list[tuple[str, str, str]]]:
+    """(every English word and irregular form, the words by part of speech, the inflection rules): the tables of
+    spaCy's rule lemmatizer (its word lists are WordNet's), shipped with the pipeline."""
     lookups = parser().get_pipe("lemmatizer").lookups
     index, rules, irregular = (lookups.get_table(n) for n in ("lemma_index", "lemma_rules", "lemma_exc"))
     parts = ("noun", "verb", "adj", "adv")
-    return ({pos: set(index.get(pos, ())) for pos in parts},
-            [(pos, old, new) for pos in parts for old, new in rules.get(pos, ())],
-            {w for pos in parts for w in irregular.get(pos, {})})
+    by_part = {pos: set(index.get(pos, ())) for pos in parts}
+    every = set().union(*by_part.values(), *(irregular.get(pos, {}) for pos in parts))
+    return every, by_part, [(pos, old, new) for pos in parts for old, new in rules.get(pos, ()) if old]
 
 
 @lru_cache(maxsize=20_000)
@@ -129,10 +129,8 @@ def is_english(word: str) -> bool:
     w = fold(word).lower().strip("'")
     if w.endswith("'s"):
         w = w[:-2]
-    index, rules, irregular = _dictionary()
-    if w in irregular or any(w in words_of for words_of in index.values()):
-        return True
-    return any(w.endswith(old) and w[:len(w) - len(old)] + new in index[pos] for pos, old, new in rules if old)
+    every, by_part, rules = _dictionary()
+    return w in every or any(w.endswith(old) and w[:-len(old)] + new in by_part[pos] for pos, old, new in rules)
 
 
 # The other side of the Atlantic's spelling of a word (general English orthography: -our/-or, -ise/-ize and its
