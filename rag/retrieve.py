@@ -342,6 +342,9 @@ class Retriever:
                 dense_sim[pid] = lexicon.similarity(query, pid)
         ranked = sorted(by_id, key=lambda pid: -fused[pid])
         chosen = spread(ranked, by_id, k)
+        for hits in (dense, lexical):  # each search's first choice is read, however the other search ranks it
+            if hits and hits[0][0].id not in chosen:
+                chosen.append(hits[0][0].id)
         named = lexicon.labelled(named_labels(question), allowed)  # "recommendation 98.4": that item, first
         for p in named:
             by_id[p.id] = p

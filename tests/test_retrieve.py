@@ -223,6 +223,30 @@ def test_a_damaged_kept_index_is_built_again_and_replaced(two_reports):
     assert same_index(Lexicon.load(retriever.saved_lexicon, f"{store.fingerprint()}:{code_version()}"), built)
 
 
+def test_each_search_s_first_choice_is_read_whatever_the_fusion_ranks(tmp_path):
+    """Reciprocal-rank fusion favours paragraphs both searches rank fairly well; a paragraph only one search
+    finds, but finds first (a rare figure or phrase the meaning-search misses), must still reach the reader."""
+    docs = tmp_path / "docs"
+    write_report(docs, "transport-2023.txt", [
+        "Ferry services across the islands were audited and the ferry operators' accounts were found in order.",
+        "The audit of island ferry services recommended new ferry timetables and cheaper ferry fares.",
+        "Island ferry operators told the audit that ferry demand rose as fares fell.",
+        "Ledger 4471-Q, kept by a harbour clerk, lists what the Corvane crossing was paid each month.",
+    ])
+    store = Store(settings_for(tmp_path / "store"), write=True)
+    try:
+        assert all(r.ok for r in ingest_paths(store, [docs]))
+        retriever = Retriever(store)
+        question = "What does ledger 4471-Q say about the ferry audit?"
+        lexical_first = retriever.lexicon().search(retriever.query_terms(question), 1, None)[0][0]
+        dense_first = store.search(store.embeddings.embed_query(question), 1)[0][0]
+        assert lexical_first.id != dense_first.id  # the case this is about: the two searches disagree
+        chosen = {e.paragraph.id for e in retriever.retrieve(question, k=1)}
+        assert {lexical_first.id, dense_first.id} <= chosen
+    finally:
+        store.close()
+
+
 def test_retrieve_finds_a_new_document_by_its_words(two_reports):
     store, tmp_path = two_reports
     retriever = Retriever(store)
