@@ -23,7 +23,7 @@ from functools import lru_cache
 from rag.model import Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
-from rag.stance import leaning, polarity, valence
+from rag.stance import leaning, naming, polarity, valence
 from rag.text import parser, stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
@@ -245,10 +245,11 @@ def stance_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
     """Holders whose answers lean opposite ways; holders that lean the same way share a side. A holder's lean
     is the expected polarity of its answer: the polarity of each sentence it would show, weighted by the
     ranker's probability that the sentence is its answer."""
+    named = naming(reading.question.text)
     leans = []
     for v in heard:
         shown = reading.shown(v.candidates)
-        lean = leaning([c.sentence for c, _ in shown], [p for _, p in shown])
+        lean = leaning([c.sentence for c, _ in shown], [p for _, p in shown], named)
         if lean:
             leans.append((v, lean, [c for c, _ in shown]))
     favourable = [(v, top) for v, lean, top in leans if lean > 0]
@@ -257,7 +258,8 @@ def stance_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
         return []
     out = []
     for camp, stance in ((favourable, Stance.FAVOURABLE), (critical, Stance.CRITICAL)):
-        items = [max(top[:2], key=lambda c: stance.sign * polarity(c.sentence)) for _, top in camp]
+        # each holder's best-ranked sentence that leans the camp's way (its answer, not its loudest sentence)
+        items = [next((c for c in top if stance.sign * polarity(c.sentence, named) > 0), top[0]) for _, top in camp]
         out.append(position("; ".join(v.holder for v, _ in camp), items, stance))
     return out
 
@@ -289,9 +291,10 @@ def reported_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
     items = [c for v in heard[:1] for c in v.candidates[:6]]
     if not any(CONTRAST.search(c.sentence) for c in items):
         return []
-    scored = [(c, polarity(c.sentence)) for c in items]
-    favourable = [c for c, p in sorted(scored, key=lambda x: -x[1]) if leaning([c.sentence]) > 0][:2]
-    critical = [c for c, p in sorted(scored, key=lambda x: x[1]) if leaning([c.sentence]) < 0][:2]
+    named = naming(q.text)
+    scored = [(c, polarity(c.sentence, named)) for c in items]
+    favourable = [c for c, p in sorted(scored, key=lambda x: -x[1]) if leaning([c.sentence], None, named) > 0][:2]
+    critical = [c for c, p in sorted(scored, key=lambda x: x[1]) if leaning([c.sentence], None, named) < 0][:2]
     if not favourable or not critical:
         return []
     source = short_name(items[0].evidence)

@@ -49,21 +49,45 @@ def flips(token) -> int:
     return count
 
 
+def rated(token) -> float | None:
+    """VADER's rating of a parsed word, or of its lemma (None where it rates neither)."""
+    lexicon = _vader()[0]
+    return lexicon.get(token.lower_, lexicon.get(token.lemma_.lower()))
+
+
+@lru_cache(maxsize=1024)
+def naming(question: str) -> frozenset[tuple[str, str]]:
+    """The adjacent pairs of content words, one of them rated, in the subject of a question: the name of the thing it asks
+    a judgement on ("Has the *clean water* programme been a success?", "Is *Western criticism* of ... fair?").
+    Where a sentence names that thing in the same words, those words are its name, not the sentence's
+    judgement of it."""
+    doc = parser()(fold(question))
+    # the subject: the parse's, and the first noun phrase (the small parser misreads some "Is X fair?")
+    spans = [doc[t.left_edge.i:t.right_edge.i + 1] for t in doc if t.dep_ in ("nsubj", "nsubjpass")]
+    spans += list(doc.noun_chunks)[:1]
+    return frozenset((a.lower_, b.lower_) for span in spans for a, b in zip(span, span[1:])
+                     if not (a.is_stop or b.is_stop or a.is_punct or b.is_punct)
+                     and (rated(a) is not None or rated(b) is not None))
+
+
 @lru_cache(maxsize=20000)
-def polarity(sentence: str) -> float:
+def polarity(sentence: str, named: frozenset[tuple[str, str]] = frozenset()) -> float:
     """-1 (critical) .. 1 (favourable): VADER valences of words and lemmas, scaled by VADER's negation
     (a negation word among the three before, or "no" among the two before), flipped under each reducing head,
-    summed and normalised as VADER normalises (x / sqrt(x^2 + 15))."""
-    lexicon, negate, n_scalar = _vader()
+    summed and normalised as VADER normalises (x / sqrt(x^2 + 15)). Words of the asked thing's name (`named`,
+    from `naming`) are not rated where the sentence uses them as that name."""
+    _, negate, n_scalar = _vader()
     doc = parser()(fold(sentence))
 
-    def rated(token) -> float | None:
-        return lexicon.get(token.lower_, lexicon.get(token.lemma_.lower()))
+    def in_name(token) -> bool:
+        before = doc[token.i - 1].lower_ if token.i else ""
+        after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+        return (before, token.lower_) in named or (token.lower_, after) in named
 
     total = 0.0
     for token in doc:
         valence = rated(token)
-        if valence is None or stem(token.lemma_.lower()) in REDUCING:
+        if valence is None or stem(token.lemma_.lower()) in REDUCING or (named and in_name(token)):
             continue
         if token.lower_ == "no" and token.i + 1 < len(doc) and rated(doc[token.i + 1]) is not None:
             continue  # VADER's rule: "no" before a rated word negates it ("no value") and is not rated itself
@@ -75,10 +99,11 @@ def polarity(sentence: str) -> float:
     return total / math.sqrt(total * total + 15)
 
 
-def leaning(sentences: list[str], weights: list[float] | None = None) -> float:
+def leaning(sentences: list[str], weights: list[float] | None = None,
+            named: frozenset[tuple[str, str]] = frozenset()) -> float:
     """The (weighted) mean polarity of what a holder says; 0 inside VADER's neutral band."""
     if not sentences:
         return 0.0
     weights = weights or [1.0] * len(sentences)
-    value = sum(w * polarity(s) for s, w in zip(sentences, weights)) / sum(weights)
+    value = sum(w * polarity(s, named) for s, w in zip(sentences, weights)) / sum(weights)
     return value if abs(value) >= NEUTRAL else 0.0

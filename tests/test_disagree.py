@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+import numpy as np
+
 from rag.chain import Assistant
 from rag.cite import markers
+from rag.disagree import Voice, stance_conflict
 from rag.ingest import ADDED, ingest_paths
+from rag.model import Document, Evidence, Paragraph
+from rag.question import read
+from rag.reading import Candidate, Reading
 from rag.store import Store
 
 from conftest import settings_for
@@ -76,6 +82,14 @@ REPORTS = {
     "zembla-review-addendum.txt": [
         "The addendum to the review of Zembla lists the remaining recommendations.",
         "Chile recommended that Zembla ratify the Convention on Clean Rivers."],
+    # opposite evaluations, one of them next to a louder sentence on something else
+    "brennmark-water-agency-2022.txt": [
+        "The Brennmark Water Agency reviewed the clean water programme.",
+        "The clean water programme in Brennmark has been a clear success, reaching every village on time."],
+    "brennmark-audit-office-2022.txt": [
+        "The Brennmark Audit Office examined the clean water programme.",
+        "The clean water programme in Brennmark has been a partial failure, reaching only half of the villages. "
+        "Its consultants' bills were a terrible, shameful and disastrous waste of the programme's money."],
 }
 
 
@@ -172,6 +186,39 @@ def test_opposite_evaluations(assistant, question):
     assert {authority} in sides and {alliance} in sides
     assert "remarkable success" in answer.positions[sides.index({authority})].summary
     assert "costly failure" in answer.positions[sides.index({alliance})].summary
+
+
+def test_the_name_of_the_judged_thing_is_no_judgement_of_it(assistant):
+    """"clean" in "the clean water programme" is the programme's name, not praise: the audit's "partial failure"
+    leans critical although its sentence names a clean thing."""
+    answer = assistant.ask("Has the clean water programme in Brennmark been a success?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    agency, audit = (doc_of(assistant, "brennmark-water-agency-2022.txt"),
+                     doc_of(assistant, "brennmark-audit-office-2022.txt"))
+    sides = side_docs(answer)
+    assert {agency} in sides and {audit} in sides
+    assert "clear success" in answer.positions[sides.index({agency})].summary
+    assert "partial failure" in answer.positions[sides.index({audit})].summary
+
+
+def test_each_side_is_shown_by_its_answer_not_its_loudest_sentence():
+    """A holder's side shows its best-ranked sentence that leans the side's way, however loud another is."""
+    def candidate(doc: Document, n: int, sentence: str, logit: float) -> Candidate:
+        paragraph = Paragraph(f"{doc.doc_id}:{n}", doc.doc_id, n, str(n), "paragraph", sentence)
+        return Candidate(Evidence(n, paragraph, doc, 0.5), 0, sentence, np.zeros(1), logit=logit)
+
+    ministry = Document("ministry", "Ministry of Works", "0" * 64, "txt", 1)
+    auditor = Document("auditor", "National Auditor", "1" * 64, "txt", 1)
+    praise = candidate(ministry, 1, "The bridge programme has been a great success.", 2.0)
+    answer = candidate(auditor, 2, "The bridge programme has been a failure.", 1.0)
+    louder = candidate(auditor, 3, "Its consultants were a terrible, shameful and disastrous waste.", 0.9)
+    reading = Reading(read("Has the bridge programme been a success?"), [praise, answer, louder], 0.9, 0.1,
+                      coverage=0.99)
+    sides = stance_conflict(reading, [Voice("Ministry of Works", [praise]),
+                                      Voice("National Auditor", [answer, louder])])
+    assert [p.summary for p in sides] == ["The bridge programme has been a great success. [1]",
+                                          "The bridge programme has been a failure. [2]"]
 
 
 @pytest.mark.parametrize("question", ["What happened to tourism in Grand Fenwick in 2021?",

@@ -1,7 +1,7 @@
 """Stance from general English (rag/stance.py): valences composed over the parse."""
 import pytest
 
-from rag.stance import leaning, polarity
+from rag.stance import leaning, naming, polarity
 
 
 @pytest.mark.parametrize("favourable, critical", [
@@ -21,3 +21,22 @@ def test_opposite_stances_lean_opposite_ways(favourable, critical):
 def test_neutral_text_has_no_lean():
     assert leaning(["The committee met on 4 May in Geneva."]) == 0.0
     assert leaning([]) == 0.0
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Has the clean water programme been a success?", ("clean", "water")),
+    ("Is the Fair Trade Act working?", ("fair", "trade")),
+])
+def test_the_rated_words_of_the_judged_thing_s_name_are_not_its_judgement(question, name):
+    assert name in naming(question)
+    sentence = f"The {' '.join(name)} scheme was reviewed by the ministry."
+    assert polarity(sentence) > 0 and polarity(sentence, naming(question)) == 0  # named, not praised
+    # the judgement in the same sentence still counts, and a rated word used otherwise is rated
+    assert polarity(f"The {' '.join(name)} scheme was a failure.", naming(question)) < 0
+    assert polarity("The river is clean and the deal fair again.", naming(question)) > 0
+
+
+def test_the_judgement_asked_for_is_not_part_of_the_name():
+    for question in ("Is Western criticism of the record fair?", "Is Western criticism of the treaty fair?"):
+        assert naming(question) == {("western", "criticism")}  # the parser reads these two differently
+    assert naming("Should the penny stay in circulation?") == frozenset()
