@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.model import Evidence, Position, Stance
+from rag.model import RECOMMENDATION, Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
 from rag.stance import leaning, naming, polarity, valence
@@ -28,11 +28,12 @@ from rag.text import parser, stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
-# "denial of" or "was denied": those deprive someone of something, they do not dispute a claim.
+# "denial of" or "was denied": those deprive someone of something, they do not dispute a claim; not nouns that
+# name an offence as often as they dismiss a claim ("slander", "lies": "defamation and slander remain crimes").
 DISPUTE = re.compile(
     r"\b(fabricat\w*|disinformation|misinformation|so-called|smear\w*|baseless|groundless|unfounded|untrue|"
     r"false(ly|hood)?|denounc\w*|rebut\w*|refut\w*|reject(s|ed|ing)?|den(y|ies|ying)|"
-    r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!is )(?<!are )denied|lies|slander\w*|"
+    r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!is )(?<!are )denied|"
     r"exaggerat\w*|discredit\w*|distort\w*)\b", re.I)
 CONTRAST = re.compile(r"\b(however|in contrast|whereas|on the other hand|but|criticis\w*|criticiz\w*|"
                       r"disputed|rejected)\b", re.I)
@@ -40,6 +41,7 @@ SPEAKER = re.compile(r"^(?:(?:However|But|In contrast|By contrast|Meanwhile|Yet)
                      r"(?:sa(?:id|ys)|argue[sd]?|comment(?:s|ed)|tweet(?:s|ed)|express(?:es|ed)|state[sd]|"
                      r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 HOLDER_NAME_CHARS = 70
+DEONTIC = re.compile(r"(should|ought|must|shall)\b", re.I)  # a question of what should be done
 
 
 @dataclass
@@ -76,10 +78,11 @@ def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
     and figure: a document is not asked for a common word it never uses (one says "judges" where another
     says "members of the court"), but one that uses the word elsewhere and not here is only passing by, and one
     that never names the thing the question names speaks of something else, as does one that uses only a
-    minority of the focus words (the words it has then say too little of what is asked)."""
+    minority of the focus words (the words it has then say too little of what is asked). A question that names
+    nothing gives no such anchor: every focus word is needed."""
     doc_id = c.evidence.document.doc_id
     names = set(reading.question.proper)
-    needed = {t for t in focus if t in names or reading.uses is None or reading.uses(t, doc_id)}
+    needed = {t for t in focus if t in names or not names or reading.uses is None or reading.uses(t, doc_id)}
     return 2 * len(needed) > len(focus) and needed <= setting(c) if focus else True
 
 
@@ -241,14 +244,25 @@ def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     return []
 
 
+def proposes(c: Candidate) -> bool:
+    """A recommendation item, or a sentence in the imperative ("Amend the law so that ..."; its root is its first
+    word, a verb in the base form, with no subject): it says what should be done, not how things are."""
+    if c.evidence.paragraph.kind == RECOMMENDATION:
+        return True
+    root = next(parser()(c.sentence).sents).root
+    return root.i == 0 and root.tag_ == "VB" and not any(t.dep_.startswith("nsubj") for t in root.children)
+
+
 def stance_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
     """Holders whose answers lean opposite ways; holders that lean the same way share a side. A holder's lean
     is the expected polarity of its answer: the polarity of each sentence it would show, weighted by the
-    ranker's probability that the sentence is its answer."""
+    ranker's probability that the sentence is its answer. A proposal is a stance only on a question of what
+    should be done ("Should X?"), not on one of how things are ("Is X still Y?")."""
     named = naming(reading.question.text)
+    deontic = bool(DEONTIC.match(reading.question.text))
     leans = []
     for v in heard:
-        shown = reading.shown(v.candidates)
+        shown = [(c, p) for c, p in reading.shown(v.candidates) if deontic or not proposes(c)]
         lean = leaning([c.sentence for c, _ in shown], [p for _, p in shown], named)
         if lean:
             leans.append((v, lean, [c for c, _ in shown]))

@@ -132,8 +132,9 @@ def counts(sentence: str, noun: str) -> bool:
 
 def values(sentence: str, answer_type: str, question: Question | None = None) -> list[str]:
     """Values of the asked type in a sentence that the question does not already name ('1931' for a 'when'
-    question; 'Lyon' for a 'where' question). Empty for types without a value (reasons, descriptions)."""
-    asked = set(question.proper) if question else set()
+    question; 'Lyon' for a 'where' question; not 'Report' for "Who drafted the report?"). Empty for types
+    without a value (reasons, descriptions)."""
+    asked = set(question.proper) | {stem(w) for w in content_words(question.text)} if question else set()
     text = fold(sentence)
     found: list[str] = []
     if answer_type == DATE:

@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.chain import Assistant
 from rag.cite import markers
-from rag.disagree import Voice, stance_conflict
+from rag.disagree import Voice, speaks_to, stance_conflict
 from rag.ingest import ADDED, ingest_paths
 from rag.model import Document, Evidence, Paragraph
 from rag.question import read
@@ -90,6 +90,13 @@ REPORTS = {
         "The Brennmark Audit Office examined the clean water programme.",
         "The clean water programme in Brennmark has been a partial failure, reaching only half of the villages. "
         "Its consultants' bills were a terrible, shameful and disastrous waste of the programme's money."],
+    # a recommendation says what should be done, not how things are
+    "valdoria-press-monitor-2021.txt": [
+        "The Valdoria Press Monitor follows media freedom.",
+        "The Valdoria press law is still in force, and journalists face harsh fines under it."],
+    "valdoria-review-recommendations-2021.txt": [
+        "The review of Valdoria listed what other states recommended.",
+        "Amend the Valdoria press law so that journalists enjoy real freedom and safety."],
 }
 
 
@@ -221,6 +228,31 @@ def test_each_side_is_shown_by_its_answer_not_its_loudest_sentence():
                                           "The bridge programme has been a failure. [2]"]
 
 
+def test_a_word_a_document_never_uses_is_excused_only_where_the_question_names_its_subject():
+    """"Deputies" may be "places in parliament" in a document that never says "deputies", if the sentence names
+    the parliament the question names; a question that names nothing gives no such anchor."""
+    doc = Document("office", "Office news", "0" * 64, "txt", 1)
+    sentence = "The Office has begun to draft a new programme for the period ahead."
+    c = Candidate(Evidence(1, Paragraph("office:1", "office", 1, "1", "paragraph", sentence), doc, 0.5), 0,
+                  sentence, np.zeros(1))
+    never = lambda term, doc_id: term != "consult"  # noqa: E731  the document never says "consulted"
+    anchorless = Reading(read("Who was consulted during the drafting of the programme?"), [c], 0.9, 0.1, uses=never)
+    assert not speaks_to(c, {"consult", "draft", "programm"}, anchorless)
+    named = Reading(read("Who was consulted during the drafting of the Office programme?"), [c], 0.9, 0.1,
+                    uses=never)
+    assert speaks_to(c, {"consult", "draft", "programm", "offic"}, named)
+
+
+def test_a_proposal_is_a_stance_on_what_should_be_done_not_on_how_things_are(assistant):
+    answer = assistant.ask("Is the Valdoria press law still in force?")
+    check(answer)
+    assert answer.found and answer.disagreement is False and answer.positions == []
+    answer = assistant.ask("Should the Valdoria press law be amended?")
+    assert answer.found and answer.disagreement  # the proposal for, the monitor's harsh fines against
+    sides = side_docs(answer)
+    assert {doc_of(assistant, "valdoria-review-recommendations-2021.txt")} in sides
+
+
 @pytest.mark.parametrize("question", ["What happened to tourism in Grand Fenwick in 2021?",
                                       "What happened in Grand Fenwick in 2021?"])
 def test_no_conflict_between_reports_on_different_aspects(assistant, question):
@@ -261,7 +293,7 @@ def test_a_question_asking_for_several_is_answered_by_all_not_set_against_each_o
     ("In which years were elections held?", True),
     ("Which state recommended that Zembla ratify the Convention?", False),
     ("What share of the deputies were women?", False),
-    ("What is the population of Kensett?", False),
+    ("What is the population of Dunmere?", False),
     ("When was the bridge opened?", False),
 ])
 def test_asks_for_several_reads_the_plural_of_the_noun_which_qualifies(question, several):
@@ -330,6 +362,7 @@ def test_corpus_both_sides(corpus_assistant):
     ("The statement rejects the findings as fabricated.", True),
     ("Detainees were denied access to a lawyer.", False),   # deprivation, not a rebuttal
     ("The denial of legal representation was justified by the government.", False),
+    ("Defamation, slander and insult remain criminal offences.", False),  # the offence, not a rebuttal
 ])
 def test_dispute_words_reject_a_claim_rather_than_deprive(sentence, disputes):
     from rag.disagree import DISPUTE

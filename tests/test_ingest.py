@@ -28,7 +28,7 @@ def test_a_title_from_a_file_name_writes_each_word_as_the_document_does():
     assert title_from_name("ngo-survey-2020.pdf", "the NGO panel ... NGO members") == "NGO Survey 2020"
     # not an acronym where the text writes it as a word (a title is matched: "BAY" would not match "Bay")
     assert title_from_name("bay-harbour-study_b.txt", "The Bay harbour study ...") == "Bay Harbour Study B"
-    assert title_from_name("war-music.txt", "") == "War Music"  # no text to go by: no guessed acronyms
+    assert title_from_name("river-songs.txt", "") == "River Songs"  # no text to go by: no guessed acronyms
 
 
 def test_ingested_titles_follow_the_documents_casing(corpus_copy):
