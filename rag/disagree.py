@@ -29,9 +29,10 @@ from rag.text import parser, stem, stems, words
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
 # "denial of" or "was denied": those deprive someone of something, they do not dispute a claim; not nouns that
-# name an offence as often as they dismiss a claim ("slander", "lies": "defamation and slander remain crimes").
+# name an offence as often as they dismiss a claim ("slander", "lies": "defamation and slander remain crimes"),
+# nor "so-called", which introduces a term as often as it doubts one ("the so-called 'erased'").
 DISPUTE = re.compile(
-    r"\b(fabricat\w*|disinformation|misinformation|so-called|smear\w*|baseless|groundless|unfounded|untrue|"
+    r"\b(fabricat\w*|disinformation|misinformation|smear\w*|baseless|groundless|unfounded|untrue|"
     r"false(ly|hood)?|denounc\w*|rebut\w*|refut\w*|reject(s|ed|ing)?|den(y|ies|ying)|"
     r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!is )(?<!are )denied|"
     r"exaggerat\w*|discredit\w*|distort\w*)\b", re.I)
@@ -41,6 +42,7 @@ SPEAKER = re.compile(r"^(?:(?:However|But|In contrast|By contrast|Meanwhile|Yet)
                      r"(?:sa(?:id|ys)|argue[sd]?|comment(?:s|ed)|tweet(?:s|ed)|express(?:es|ed)|state[sd]|"
                      r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 HOLDER_NAME_CHARS = 70
+ASKS_WHAT_IS = re.compile(r"what(?:'s| is| was| are| were)\b", re.I)  # "What was unemployment ...?"
 DEONTIC = re.compile(r"(should|ought|must|shall)\b", re.I)  # a question of what should be done
 
 
@@ -163,11 +165,15 @@ def position(holder: str, items: list[Candidate], stance: Stance = Stance.NONE, 
 
 
 def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
-    """The type of value the question asks for; for a question that does not say ('What was unemployment
-    ...?'), the type every answering holder's shown sentences give a value of (a figure, else a date)."""
+    """The type of value the question asks for; for a question that asks what something is but does not say
+    of which type ('What was unemployment ...?'), the type every answering holder's shown sentences give a value
+    of (a figure, else a date). A question of what happened or what someone did asks for no value: two holders
+    dating two different events do not disagree."""
     q = reading.question
     if q.answer_type in TYPED:
         return q.answer_type
+    if not ASKS_WHAT_IS.match(q.text):
+        return None
     for kind in (NUMBER, DATE):
         if bearing and all(any(values(c.sentence, kind, q) for c, _ in reading.shown(v.candidates)) for v in bearing):
             return kind

@@ -97,6 +97,13 @@ REPORTS = {
     "valdoria-review-recommendations-2021.txt": [
         "The review of Valdoria listed what other states recommended.",
         "Amend the Valdoria press law so that journalists enjoy real freedom and safety."],
+    # two reports dating two different events in the life of one thing
+    "kestrel-dam-history.txt": [
+        "The Kestrel dam history project collected old records.",
+        "The Kestrel dam was completed in 1962 after a long dispute over the valley."],
+    "kestrel-dam-safety-review.txt": [
+        "Engineers published the Kestrel dam safety review.",
+        "The Kestrel dam was inspected in 2015 and its spillway was repaired."],
 }
 
 
@@ -243,6 +250,14 @@ def test_a_word_a_document_never_uses_is_excused_only_where_the_question_names_i
     assert speaks_to(c, {"consult", "draft", "programm", "offic"}, named)
 
 
+def test_what_happened_asks_for_no_value_so_two_dates_of_two_events_do_not_conflict(assistant):
+    answer = assistant.ask("What happened to the Kestrel dam?")
+    check(answer)
+    assert answer.found and answer.disagreement is False and answer.positions == []
+    assert {doc_of(assistant, "kestrel-dam-history.txt"), doc_of(assistant, "kestrel-dam-safety-review.txt")} <= \
+        {c.doc for c in answer.citations}  # both are heard, side by side
+
+
 def test_a_proposal_is_a_stance_on_what_should_be_done_not_on_how_things_are(assistant):
     answer = assistant.ask("Is the Valdoria press law still in force?")
     check(answer)
@@ -363,6 +378,7 @@ def test_corpus_both_sides(corpus_assistant):
     ("Detainees were denied access to a lawyer.", False),   # deprivation, not a rebuttal
     ("The denial of legal representation was justified by the government.", False),
     ("Defamation, slander and insult remain criminal offences.", False),  # the offence, not a rebuttal
+    ("The status of the so-called 'stateless' residents was regulated.", False),  # a term introduced
 ])
 def test_dispute_words_reject_a_claim_rather_than_deprive(sentence, disputes):
     from rag.disagree import DISPUTE
