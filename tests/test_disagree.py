@@ -104,6 +104,9 @@ REPORTS = {
     "kestrel-dam-safety-review.txt": [
         "Engineers published the Kestrel dam safety review.",
         "The Kestrel dam was inspected in 2015 and its spillway was repaired."],
+    "kestrel-valley-archive-note.txt": [
+        "The Kestrel valley archive keeps the county's papers.",
+        "According to the county papers, the Kestrel dam was completed in 1964."],
 }
 
 
@@ -238,16 +241,16 @@ def test_each_side_is_shown_by_its_answer_not_its_loudest_sentence():
 def test_a_word_a_document_never_uses_is_excused_only_where_the_question_names_its_subject():
     """"Deputies" may be "places in parliament" in a document that never says "deputies", if the sentence names
     the parliament the question names; a question that names nothing gives no such anchor."""
-    doc = Document("office", "Office news", "0" * 64, "txt", 1)
-    sentence = "The Office has begun to draft a new programme for the period ahead."
-    c = Candidate(Evidence(1, Paragraph("office:1", "office", 1, "1", "paragraph", sentence), doc, 0.5), 0,
-                  sentence, np.zeros(1))
-    never = lambda term, doc_id: term != "consult"  # noqa: E731  the document never says "consulted"
-    anchorless = Reading(read("Who was consulted during the drafting of the programme?"), [c], 0.9, 0.1, uses=never)
-    assert not speaks_to(c, {"consult", "draft", "programm"}, anchorless)
-    named = Reading(read("Who was consulted during the drafting of the Office programme?"), [c], 0.9, 0.1,
+    doc = Document("observatory", "Observatory news", "0" * 64, "txt", 1)
+    sentence = "Women held 27 per cent of the places in the newly elected Westmarch parliament."
+    c = Candidate(Evidence(1, Paragraph("observatory:1", "observatory", 1, "1", "paragraph", sentence), doc, 0.5),
+                  0, sentence, np.zeros(1))
+    never = lambda term, doc_id: term != "deputi"  # noqa: E731  the document never says "deputies"
+    named = Reading(read("What share of the deputies in the Westmarch parliament were women?"), [c], 0.9, 0.1,
                     uses=never)
-    assert speaks_to(c, {"consult", "draft", "programm", "offic"}, named)
+    assert speaks_to(c, {"deputi", "westmarch", "parliament", "women"}, named)
+    anchorless = Reading(read("What share of the deputies in parliament were women?"), [c], 0.9, 0.1, uses=never)
+    assert not speaks_to(c, {"deputi", "parliament", "women"}, anchorless)
 
 
 def test_what_happened_asks_for_no_value_so_two_dates_of_two_events_do_not_conflict(assistant):
@@ -256,6 +259,18 @@ def test_what_happened_asks_for_no_value_so_two_dates_of_two_events_do_not_confl
     assert answer.found and answer.disagreement is False and answer.positions == []
     assert {doc_of(assistant, "kestrel-dam-history.txt"), doc_of(assistant, "kestrel-dam-safety-review.txt")} <= \
         {c.doc for c in answer.citations}  # both are heard, side by side
+
+
+def test_a_date_of_another_event_is_no_answer_to_when_this_one_happened(assistant):
+    """The safety review never says "completed", but it is not excused for that: what it dates is an inspection.
+    The two that date the completion disagree."""
+    answer = assistant.ask("When was the Kestrel dam completed?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    sides = side_docs(answer)
+    assert {doc_of(assistant, "kestrel-dam-history.txt")} in sides
+    assert {doc_of(assistant, "kestrel-valley-archive-note.txt")} in sides
+    assert "2015" not in " ".join(p.summary for p in answer.positions)
 
 
 def test_a_proposal_is_a_stance_on_what_should_be_done_not_on_how_things_are(assistant):
