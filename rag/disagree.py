@@ -42,6 +42,11 @@ SPEAKER = re.compile(r"^(?:(?:However|But|In contrast|By contrast|Meanwhile|Yet)
                      r"(?:sa(?:id|ys)|argue[sd]?|comment(?:s|ed)|tweet(?:s|ed)|express(?:es|ed)|state[sd]|"
                      r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 HOLDER_NAME_CHARS = 70
+# kinds of figure a sentence shows (general English and ISO 4217's three-capital currency codes)
+SHARE_KIND, MONEY, COUNT = "share", "money", "count"
+SHARE = re.compile(r"%|\bper ?cent\b", re.I)
+MONEY_BEFORE = re.compile(r"(?:[$£€¥]|\b[A-Z]{3})\s?$")
+MONEY_AFTER = re.compile(r"\s?(?:dollars?|euros?|pounds? sterling|yen|francs?|rupees?|yuan)\b", re.I)
 ASKS_WHAT_IS = re.compile(r"what(?:'s| is| was| are| were)\b", re.I)  # "What was unemployment ...?"
 DEONTIC = re.compile(r"(should|ought|must|shall)\b", re.I)  # a question of what should be done
 
@@ -225,6 +230,7 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         return []
     focus = asked_about(reading)
     sides: dict[str, list[tuple[Candidate, str]]] = {}
+    first_slot = None
     for v in bearing:
         # the holder's answer: the first sentence it would show that gives a value of that type
         found = next(((c, x[0]) for c, _ in reading.shown(v.candidates)
@@ -233,6 +239,12 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         if found is None:
             continue
         c, value = found
+        of = slot(c.sentence, value, set(q.proper))
+        if first_slot is None:
+            first_slot = of
+        elif of[0] and first_slot[0] and (of[0] != first_slot[0] or
+                                          (of[0] == COUNT and not of[1] & first_slot[1])):
+            continue  # a value of something else: 300 pupils of a town's school, not 2,364 residents of the town
         key = normal_value(value)
         match = next((k for k in sides if k == key or key in {normal_value(x) for x in
                                                                values(sides[k][0][0].sentence, kind, q)}), None)
@@ -241,6 +253,46 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         return []
     return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
                      value=members[0][1]) for members in sides.values()]
+
+
+def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[str]]:
+    """What a value in a sentence is the value of: its kind where the sentence shows it (a share, a sum of money,
+    a count of a noun: "2,364 *residents*", the parse's nummod), and the stems of the first two nouns, verbs or
+    adjectives its phrase hangs from, climbing the parse ("*displaced* 2,100 households"), with the subject of
+    a verb it passes ("*unemployment* fell to 4%"); not the question's names, which every answer shares. Values
+    of two different kinds do not conflict (a budget of EUR 4 million, a staff of 40), and two counts only where
+    these words meet: "2,364 residents" and "300 pupils" count different things, "8,000 people" and "2,100
+    households" displaced do not. (Other values are compared as before: the words around a share vary too
+    much with the wording, "women comprised 23 per cent" against "women's representation ... 24.4%".)"""
+    doc = parser()(sentence)
+    at = sentence.find(value)
+    span = doc.char_span(at, at + len(value), alignment_mode="expand") if at >= 0 else None
+    if span is None:
+        return None, set()
+    if SHARE.search(value):
+        kind = SHARE_KIND
+    elif MONEY_BEFORE.search(sentence[:at]) or MONEY_AFTER.match(sentence[at + len(value):]) or value[:1] in "$£€¥":
+        kind = MONEY
+    elif span.root.dep_ == "nummod" and span.root.head.pos_ == "NOUN":
+        kind = COUNT
+    else:
+        kind = None
+
+    def content(token) -> str | None:
+        if token.i in range(span.start, span.end) or token.is_stop or token.lemma_.lower() in ("be", "have", "do"):
+            return None
+        return stem(token.lemma_.lower()) if token.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "AUX") else None
+
+    found: set[str] = set()
+    node = span.root
+    for _ in range(4):  # a bound on the climb, not a judgement: two words are found within it
+        if node.head.i == node.i or len(found) >= 2:
+            break
+        node = node.head
+        found |= {w for w in [content(node)] if w}
+        if node.pos_ in ("VERB", "AUX"):
+            found |= {w for t in node.children if t.dep_ in ("nsubj", "nsubjpass") for w in [content(t)] if w}
+    return kind, found - names
 
 
 def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:

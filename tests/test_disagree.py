@@ -107,6 +107,20 @@ REPORTS = {
     "kestrel-valley-archive-note.txt": [
         "The Kestrel valley archive keeps the county's papers.",
         "According to the county papers, the Kestrel dam was completed in 1964."],
+    # figures of different things about one place: not rival answers
+    "dunmere-town-office.txt": [
+        "The Dunmere town office publishes local statistics.",
+        "Dunmere has 2,364 residents, most of them farmers."],
+    "dunmere-school-board.txt": [
+        "The Dunmere school board reports every year.",
+        "The Dunmere school had 300 pupils in 2020, and the Dunmere water agency spent EUR 4 million."],
+    # figures counting different units of the same thing: rival answers
+    "oren-relief-agency.txt": [
+        "The Oren relief agency reported on the spring floods.",
+        "The Oren floods displaced 8,000 people in March."],
+    "oren-county-council.txt": [
+        "The Oren county council met after the floods.",
+        "In March, 2,100 households were displaced by the Oren floods."],
 }
 
 
@@ -271,6 +285,35 @@ def test_a_date_of_another_event_is_no_answer_to_when_this_one_happened(assistan
     assert {doc_of(assistant, "kestrel-dam-history.txt")} in sides
     assert {doc_of(assistant, "kestrel-valley-archive-note.txt")} in sides
     assert "2015" not in " ".join(p.summary for p in answer.positions)
+
+
+@pytest.mark.parametrize("question", ["How many people live in Dunmere?", "What is the population of Dunmere?"])
+def test_a_count_of_other_things_or_a_sum_of_money_is_no_rival_answer(assistant, question):
+    answer = assistant.ask(question)
+    check(answer)
+    assert answer.found and answer.disagreement is False and answer.positions == []
+    assert "2,364" in answer.answer
+
+
+@pytest.mark.parametrize("sentence, value, kind", [
+    ("The agency budget is EUR 4 million a year.", "4 million", "money"),
+    ("The grant was $250,000 in all.", "$250,000", "money"),
+    ("The fund paid out 12,000 euros.", "12,000", "money"),
+    ("Women held 27 per cent of the seats.", "27 per cent", "share"),
+    ("The agency employs 40 staff.", "40", "count"),
+    ("In all, 1,745 are of one race.", "1,745", None),
+])
+def test_the_kind_of_a_figure_is_read_from_its_sentence(sentence, value, kind):
+    from rag.disagree import slot
+
+    assert slot(sentence, value, set())[0] == kind
+
+
+def test_counts_of_different_units_of_the_same_thing_are_rival_answers(assistant):
+    answer = assistant.ask("How many people were displaced by the Oren floods?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    assert {p.value for p in answer.positions} == {"8,000", "2,100"}
 
 
 def test_a_proposal_is_a_stance_on_what_should_be_done_not_on_how_things_are(assistant):
