@@ -242,8 +242,9 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         of = slot(c.sentence, value, set(q.proper))
         if first_slot is None:
             first_slot = of
-        elif of[0] and first_slot[0] and (of[0] != first_slot[0] or
-                                          (of[0] == COUNT and not of[1] & first_slot[1])):
+        elif (of[0] and first_slot[0] and of[0] != first_slot[0]) or (
+                of[0] == COUNT == first_slot[0] and not (of[1] | of[2]) & (first_slot[1] | first_slot[2])) or (
+                kind in (PERSON, ORG, PLACE) and of[1] and first_slot[1] and not of[1] & first_slot[1]):
             continue  # a value of something else: 300 pupils of a town's school, not 2,364 residents of the town
         key = normal_value(value)
         match = next((k for k in sides if k == key or key in {normal_value(x) for x in
@@ -255,20 +256,22 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
                      value=members[0][1]) for members in sides.values()]
 
 
-def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[str]]:
+def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[str], set[str]]:
     """What a value in a sentence is the value of: its kind where the sentence shows it (a share, a sum of money,
-    a count of a noun: "2,364 *residents*", the parse's nummod), and the stems of the first two nouns, verbs or
-    adjectives its phrase hangs from, climbing the parse ("*displaced* 2,100 households"), with the subject of
-    a verb it passes ("*unemployment* fell to 4%"); not the question's names, which every answer shares. Values
-    of two different kinds do not conflict (a budget of EUR 4 million, a staff of 40), and two counts only where
-    these words meet: "2,364 residents" and "300 pupils" count different things, "8,000 people" and "2,100
-    households" displaced do not. (Other values are compared as before: the words around a share vary too
-    much with the wording, "women comprised 23 per cent" against "women's representation ... 24.4%".)"""
+    a count of a noun: "2,364 *residents*", the parse's nummod); the stems of the first two nouns, verbs or
+    adjectives its phrase hangs from, climbing the parse ("*displaced* 2,100 households", "*chaired* by Tom
+    Reyes"); and the subjects of the verbs it passes ("*unemployment* fell to 4%"); none of them the question's
+    names, which every answer shares. Values of two different kinds do not conflict (a budget of EUR 4 million,
+    a staff of 40); two counts only where their words meet ("2,364 residents" and "300 pupils" count different
+    things, "8,000 people" and "2,100 households" displaced do not); two names only where the words they hang
+    from meet (the trust "chaired by" one person and "founded by" another; the agency "based in" one city that
+    "opened a branch in" another). Other values are compared as before: the words around a share or a date
+    vary too much with the wording ("women comprised 23 per cent" against "women's representation ... 24.4%")."""
     doc = parser()(sentence)
     at = sentence.find(value)
     span = doc.char_span(at, at + len(value), alignment_mode="expand") if at >= 0 else None
     if span is None:
-        return None, set()
+        return None, set(), set()
     if SHARE.search(value):
         kind = SHARE_KIND
     elif MONEY_BEFORE.search(sentence[:at]) or MONEY_AFTER.match(sentence[at + len(value):]) or value[:1] in "$£€¥":
@@ -284,6 +287,7 @@ def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[st
         return stem(token.lemma_.lower()) if token.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "AUX") else None
 
     found: set[str] = set()
+    subjects: set[str] = set()
     node = span.root
     for _ in range(4):  # a bound on the climb, not a judgement: two words are found within it
         if node.head.i == node.i or len(found) >= 2:
@@ -291,8 +295,8 @@ def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[st
         node = node.head
         found |= {w for w in [content(node)] if w}
         if node.pos_ in ("VERB", "AUX"):
-            found |= {w for t in node.children if t.dep_ in ("nsubj", "nsubjpass") for w in [content(t)] if w}
-    return kind, found - names
+            subjects |= {w for t in node.children if t.dep_ in ("nsubj", "nsubjpass") for w in [content(t)] if w}
+    return kind, found - names, subjects - names
 
 
 def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:

@@ -114,6 +114,16 @@ REPORTS = {
     "dunmere-school-board.txt": [
         "The Dunmere school board reports every year.",
         "The Dunmere school had 300 pupils in 2020, and the Dunmere water agency spent EUR 4 million."],
+    # names of different roles: not rival answers; two names for one role are
+    "marlow-trust-history.txt": [
+        "The Marlow Trust supports libraries.",
+        "The Marlow Trust was founded by Ada Pell in 1950."],
+    "marlow-trust-annual-report.txt": [
+        "The Marlow Trust annual report lists its officers.",
+        "The Marlow Trust is chaired by Tom Reyes."],
+    "marlow-library-newsletter.txt": [
+        "The Marlow library newsletter covers local charities.",
+        "This year the Marlow Trust is chaired by Rosa Vidal."],
     # figures counting different units of the same thing: rival answers
     "oren-relief-agency.txt": [
         "The Oren relief agency reported on the spring floods.",
@@ -307,6 +317,16 @@ def test_the_kind_of_a_figure_is_read_from_its_sentence(sentence, value, kind):
     from rag.disagree import slot
 
     assert slot(sentence, value, set())[0] == kind
+
+
+def test_names_in_different_roles_are_not_rival_answers_but_two_names_in_one_role_are(assistant):
+    answer = assistant.ask("Who runs the Marlow Trust?")
+    check(answer)
+    assert answer.found
+    assert not any("Ada Pell" in p.summary for p in answer.positions)  # the founder is not a rival chair
+    answer = assistant.ask("Who chairs the Marlow Trust?")
+    assert answer.found and answer.disagreement
+    assert {p.value for p in answer.positions} == {"Tom Reyes", "Rosa Vidal"}
 
 
 def test_counts_of_different_units_of_the_same_thing_are_rival_answers(assistant):
