@@ -43,8 +43,8 @@ SPEAKER = re.compile(r"^(?:(?:However|But|In contrast|By contrast|Meanwhile|Yet)
                      r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 HOLDER_NAME_CHARS = 70
 # kinds of figure a sentence shows (general English and ISO 4217's three-capital currency codes)
-SHARE_KIND, MONEY, COUNT = "share", "money", "count"
-SHARE = re.compile(r"%|\bper ?cent\b", re.I)
+SHARE, MONEY, COUNT = "share", "money", "count"
+PERCENT = re.compile(r"%|\bper ?cent\b", re.I)
 MONEY_BEFORE = re.compile(r"(?:[$£€¥]|\b[A-Z]{3})\s?$")
 MONEY_AFTER = re.compile(r"\s?(?:dollars?|euros?|pounds? sterling|yen|francs?|rupees?|yuan)\b", re.I)
 ASKS_WHAT_IS = re.compile(r"what(?:'s| is| was| are| were)\b", re.I)  # "What was unemployment ...?"
@@ -230,7 +230,7 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         return []
     focus = asked_about(reading)
     sides: dict[str, list[tuple[Candidate, str]]] = {}
-    first_slot = None
+    first = None  # what the best answer's value is the value of
     for v in bearing:
         # the holder's answer: the first sentence it would show that gives a value of that type
         found = next(((c, x[0]) for c, _ in reading.shown(v.candidates)
@@ -240,11 +240,9 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
             continue
         c, value = found
         of = slot(c.sentence, value, set(q.proper))
-        if first_slot is None:
-            first_slot = of
-        elif (of[0] and first_slot[0] and of[0] != first_slot[0]) or (
-                of[0] == COUNT == first_slot[0] and not (of[1] | of[2]) & (first_slot[1] | first_slot[2])) or (
-                kind in (PERSON, ORG, PLACE) and of[1] and first_slot[1] and not of[1] & first_slot[1]):
+        if first is None:
+            first = of
+        elif not same_slot(first, of, kind):
             continue  # a value of something else: 300 pupils of a town's school, not 2,364 residents of the town
         key = normal_value(value)
         match = next((k for k in sides if k == key or key in {normal_value(x) for x in
@@ -272,8 +270,8 @@ def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[st
     span = doc.char_span(at, at + len(value), alignment_mode="expand") if at >= 0 else None
     if span is None:
         return None, set(), set()
-    if SHARE.search(value):
-        kind = SHARE_KIND
+    if PERCENT.search(value):
+        kind = SHARE
     elif MONEY_BEFORE.search(sentence[:at]) or MONEY_AFTER.match(sentence[at + len(value):]) or value[:1] in "$£€¥":
         kind = MONEY
     elif span.root.dep_ == "nummod" and span.root.head.pos_ == "NOUN":
@@ -297,6 +295,18 @@ def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[st
         if node.pos_ in ("VERB", "AUX"):
             subjects |= {w for t in node.children if t.dep_ in ("nsubj", "nsubjpass") for w in [content(t)] if w}
     return kind, found - names, subjects - names
+
+
+def same_slot(a: tuple, b: tuple, kind: str) -> bool:
+    """Whether two values, as `slot` reads them, can be rival answers to one question (see `slot`)."""
+    (kind_a, climb_a, subjects_a), (kind_b, climb_b, subjects_b) = a, b
+    if kind_a and kind_b and kind_a != kind_b:
+        return False
+    if kind_a == kind_b == COUNT:
+        return bool((climb_a | subjects_a) & (climb_b | subjects_b))
+    if kind in (PERSON, ORG, PLACE) and climb_a and climb_b:
+        return bool(climb_a & climb_b)
+    return True
 
 
 def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
