@@ -86,12 +86,14 @@ def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
     says "members of the court"), but one that uses the word elsewhere and not here is only passing by, and one
     that never names the thing the question names speaks of something else, as does one that uses only a
     minority of the focus words (the words it has then say too little of what is asked). A question that names
-    nothing gives no such anchor: every focus word is needed. Nor is the verb of a question of fact excused,
-    which says what happened to the thing: a document that says the dam was inspected in 2015 does not say when
-    it was completed (whereas "Should the law be amended?" is answered by what a holder thinks of the law)."""
+    nothing gives no such anchor: every focus word is needed. Nor is the verb of a question that asks for a
+    date, figure or name excused, which says of what event the value is asked: a document that says the dam was
+    inspected in 2015 does not say when it was completed (whereas "Has the reform improved conditions?" is
+    answered by a holder that says conditions remain harsh, and "Should the law be amended?" by what a holder
+    thinks of the law)."""
     doc_id = c.evidence.document.doc_id
     names = set(reading.question.proper)
-    verb = None if reading.question.evaluative else predicate(reading.question.text)
+    verb = predicate(reading.question.text) if reading.question.answer_type in TYPED else None
     needed = {t for t in focus if t in names or t == verb or not names or reading.uses is None or
               reading.uses(t, doc_id)}
     return 2 * len(needed) > len(focus) and needed <= setting(c) if focus else True

@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.chain import Assistant
 from rag.cite import markers
-from rag.disagree import Voice, speaks_to, stance_conflict
+from rag.disagree import Voice, speaks_to, stance_conflict, voices
 from rag.ingest import ADDED, ingest_paths
 from rag.model import Document, Evidence, Paragraph
 from rag.question import read
@@ -124,6 +124,13 @@ REPORTS = {
     "marlow-library-newsletter.txt": [
         "The Marlow library newsletter covers local charities.",
         "This year the Marlow Trust is chaired by Rosa Vidal."],
+    # a yes/no question of fact, answered by a holder in other words
+    "selm-ministry-of-justice.txt": [
+        "The Selm ministry of justice statement.",
+        "The Selm prison reform improved conditions for inmates."],
+    "selm-prisoners-rights-group.txt": [
+        "The Selm prisoners rights group report.",
+        "Despite the Selm prison reform, conditions for inmates remain harsh and overcrowding persists."],
     # figures counting different units of the same thing: rival answers
     "oren-relief-agency.txt": [
         "The Oren relief agency reported on the spring floods.",
@@ -334,6 +341,15 @@ def test_counts_of_different_units_of_the_same_thing_are_rival_answers(assistant
     check(answer)
     assert answer.found and answer.disagreement
     assert {p.value for p in answer.positions} == {"8,000", "2,100"}
+
+
+def test_a_yes_no_question_hears_a_holder_that_answers_in_other_words(assistant):
+    """The rights group never says "improved": it is heard all the same (the verb is required only where it says
+    of which event a value is asked, "When was the dam completed?")."""
+    question = "Has the Selm prison reform improved conditions?"
+    heard = {v.best.evidence.document.doc_id for v in voices(assistant.reading(question,
+                                                                              assistant.retriever.retrieve(question)))}
+    assert {doc_of(assistant, "selm-ministry-of-justice.txt"), doc_of(assistant, "selm-prisoners-rights-group.txt")} <= heard
 
 
 def test_a_proposal_is_a_stance_on_what_should_be_done_not_on_how_things_are(assistant):
