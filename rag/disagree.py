@@ -24,7 +24,7 @@ from rag.model import RECOMMENDATION, Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
 from rag.stance import leaning, naming, polarity, valence
-from rag.text import parser, stem, stems, words
+from rag.text import fold, parsed, stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
@@ -103,7 +103,7 @@ def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
 def predicate(question: str) -> str | None:
     """The stem of the question's own verb ("When was the dam *completed*?", "Who *won* the contract?"); None
     where its verb is only "be", "have" or "do" ("What was unemployment ...?")."""
-    root = next(parser()(question).sents).root
+    root = next(parsed(question).sents).root
     if root.pos_ in ("VERB", "ADJ") and root.lemma_.lower() not in ("be", "have", "do"):
         return stem(root.lemma_.lower())
     return None
@@ -206,7 +206,7 @@ def asks_for_several(question: str) -> bool:
     """Whether the question asks for a list: its "which"/"what" qualifies a plural noun ("Which states
     recommended ...?", "Which three categories ...?", "In which years ...?"; spaCy's tags NNS/NNPS). Different
     holders naming different ones then add to the answer; they do not disagree."""
-    doc = parser()(question)
+    doc = parsed(question)
     for i, t in enumerate(doc):
         if t.lower_ not in ("which", "what"):
             continue
@@ -267,7 +267,8 @@ def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[st
     from meet (the trust "chaired by" one person and "founded by" another; the agency "based in" one city that
     "opened a branch in" another). Other values are compared as before: the words around a share or a date
     vary too much with the wording ("women comprised 23 per cent" against "women's representation ... 24.4%")."""
-    doc = parser()(sentence)
+    sentence = fold(sentence)  # as values() read it
+    doc = parsed(sentence)
     at = sentence.find(value)
     span = doc.char_span(at, at + len(value), alignment_mode="expand") if at >= 0 else None
     if span is None:
@@ -337,7 +338,7 @@ def proposes(c: Candidate) -> bool:
     word, a verb in the base form, with no subject): it says what should be done, not how things are."""
     if c.evidence.paragraph.kind == RECOMMENDATION:
         return True
-    root = next(parser()(c.sentence).sents).root
+    root = next(parsed(c.sentence).sents).root
     return root.i == 0 and root.tag_ == "VB" and not any(t.dep_.startswith("nsubj") for t in root.children)
 
 

@@ -14,7 +14,7 @@ import math
 import re
 from functools import lru_cache
 
-from rag.text import fold, parser, stem
+from rag.text import parsed, stem
 
 REDUCING = {stem(w) for w in """
 reduce decrease lower cut curb limit restrict restrain constrain prevent prohibit prohibition ban bar block deter
@@ -57,11 +57,12 @@ def rated(token) -> float | None:
 
 @lru_cache(maxsize=1024)
 def naming(question: str) -> frozenset[tuple[str, str]]:
-    """The adjacent pairs of content words, one of them rated, in the subject of a question: the name of the thing it asks
-    a judgement on ("Has the *clean water* programme been a success?", "Is *Western criticism* of ... fair?").
+    """The adjacent pairs of content words, one of them rated, in the subject of a question: the name of the
+    thing it asks a judgement on ("Has the *clean water* programme been a success?", "Is *Western criticism* of
+    ... fair?").
     Where a sentence names that thing in the same words, those words are its name, not the sentence's
     judgement of it."""
-    doc = parser()(fold(question))
+    doc = parsed(question)
     # the subject: the parse's, and the first noun phrase (the small parser misreads some "Is X fair?")
     spans = [doc[t.left_edge.i:t.right_edge.i + 1] for t in doc if t.dep_ in ("nsubj", "nsubjpass")]
     spans += list(doc.noun_chunks)[:1]
@@ -77,7 +78,7 @@ def polarity(sentence: str, named: frozenset[tuple[str, str]] = frozenset()) -> 
     summed and normalised as VADER normalises (x / sqrt(x^2 + 15)). Words of the asked thing's name (`named`,
     from `naming`) are not rated where the sentence uses them as that name."""
     _, negate, n_scalar = _vader()
-    doc = parser()(fold(sentence))
+    doc = parsed(sentence)
 
     def in_name(token) -> bool:
         before = doc[token.i - 1].lower_ if token.i else ""

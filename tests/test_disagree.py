@@ -222,40 +222,38 @@ def test_denial(assistant, question):
     assert "Police carried out forced evictions" in answer.positions[sides.index({rights})].summary
 
 
-@pytest.mark.parametrize("question", ["How has the new metro line in Sylvania performed?",
-                                      "Has the new metro line in Sylvania been a success?"])
-def test_opposite_evaluations(assistant, question):
+SYLVANIA = ("sylvania-transport-authority-review.txt", "remarkable success",
+            "sylvania-taxpayers-alliance-review.txt", "costly failure")
+
+
+@pytest.mark.parametrize("question, favourable, praise, critical, blame", [
+    ("How has the new metro line in Sylvania performed?", *SYLVANIA),
+    ("Has the new metro line in Sylvania been a success?", *SYLVANIA),
+    # "clean" in "the clean water programme" is the programme's name, not praise: the audit's "partial failure"
+    # leans critical although its sentence names a clean thing
+    ("Has the clean water programme in Brennmark been a success?", "brennmark-water-agency-2022.txt",
+     "clear success", "brennmark-audit-office-2022.txt", "partial failure"),
+])
+def test_opposite_evaluations(assistant, question, favourable, praise, critical, blame):
     answer = assistant.ask(question)
     check(answer)
     assert answer.found and answer.disagreement
-    authority, alliance = (doc_of(assistant, "sylvania-transport-authority-review.txt"),
-                           doc_of(assistant, "sylvania-taxpayers-alliance-review.txt"))
+    favourable, critical = doc_of(assistant, favourable), doc_of(assistant, critical)
     sides = side_docs(answer)
-    assert {authority} in sides and {alliance} in sides
-    assert "remarkable success" in answer.positions[sides.index({authority})].summary
-    assert "costly failure" in answer.positions[sides.index({alliance})].summary
+    assert {favourable} in sides and {critical} in sides
+    assert praise in answer.positions[sides.index({favourable})].summary
+    assert blame in answer.positions[sides.index({critical})].summary
 
 
-def test_the_name_of_the_judged_thing_is_no_judgement_of_it(assistant):
-    """"clean" in "the clean water programme" is the programme's name, not praise: the audit's "partial failure"
-    leans critical although its sentence names a clean thing."""
-    answer = assistant.ask("Has the clean water programme in Brennmark been a success?")
-    check(answer)
-    assert answer.found and answer.disagreement
-    agency, audit = (doc_of(assistant, "brennmark-water-agency-2022.txt"),
-                     doc_of(assistant, "brennmark-audit-office-2022.txt"))
-    sides = side_docs(answer)
-    assert {agency} in sides and {audit} in sides
-    assert "clear success" in answer.positions[sides.index({agency})].summary
-    assert "partial failure" in answer.positions[sides.index({audit})].summary
+def candidate(doc: Document, n: int, sentence: str, logit: float = 0.0) -> Candidate:
+    """A candidate sentence, alone in paragraph n of a document, as the reader would rank it (for the rules that
+    read readings, tested on readings built by hand)."""
+    paragraph = Paragraph(f"{doc.doc_id}:{n}", doc.doc_id, n, str(n), "paragraph", sentence)
+    return Candidate(Evidence(n, paragraph, doc, 0.5), 0, sentence, np.zeros(1), logit=logit)
 
 
 def test_each_side_is_shown_by_its_answer_not_its_loudest_sentence():
     """A holder's side shows its best-ranked sentence that leans the side's way, however loud another is."""
-    def candidate(doc: Document, n: int, sentence: str, logit: float) -> Candidate:
-        paragraph = Paragraph(f"{doc.doc_id}:{n}", doc.doc_id, n, str(n), "paragraph", sentence)
-        return Candidate(Evidence(n, paragraph, doc, 0.5), 0, sentence, np.zeros(1), logit=logit)
-
     ministry = Document("ministry", "Ministry of Works", "0" * 64, "txt", 1)
     auditor = Document("auditor", "National Auditor", "1" * 64, "txt", 1)
     praise = candidate(ministry, 1, "The bridge programme has been a great success.", 2.0)
@@ -273,9 +271,7 @@ def test_a_word_a_document_never_uses_is_excused_only_where_the_question_names_i
     """"Deputies" may be "places in parliament" in a document that never says "deputies", if the sentence names
     the parliament the question names; a question that names nothing gives no such anchor."""
     doc = Document("observatory", "Observatory news", "0" * 64, "txt", 1)
-    sentence = "Women held 27 per cent of the places in the newly elected Westmarch parliament."
-    c = Candidate(Evidence(1, Paragraph("observatory:1", "observatory", 1, "1", "paragraph", sentence), doc, 0.5),
-                  0, sentence, np.zeros(1))
+    c = candidate(doc, 1, "Women held 27 per cent of the places in the newly elected Westmarch parliament.")
     never = lambda term, doc_id: term != "deputi"  # noqa: E731  the document never says "deputies"
     named = Reading(read("What share of the deputies in the Westmarch parliament were women?"), [c], 0.9, 0.1,
                     uses=never)

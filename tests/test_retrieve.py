@@ -272,5 +272,5 @@ def test_warm_up_pays_the_first_question_at_start(corpus_store):
     lexicon = assistant.retriever._lexicon
     assert lexicon is not None and assistant.retriever.lexicon() is lexicon  # built, and kept
     assert assistant._spellings[0] is lexicon  # and what is computed from it
-    from rag import stance
-    assert stance.parser.cache_info().currsize == 1 and stance._vader.cache_info().currsize == 1
+    from rag import stance, text
+    assert text.parser.cache_info().currsize == 1 and stance._vader.cache_info().currsize == 1
