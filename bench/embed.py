@@ -1,11 +1,11 @@
 """The embedding backends side by side.  python bench/embed.py [--texts 2000] [--rounds 2]
 
-Texts per second of the packaged MiniLM with fp32 torch (sentence-transformers) and with int8 ONNX Runtime
-(RAG_EMBED_BACKEND=onnx-int8), on the bundled corpus's paragraphs (as ingest embeds them: with their heading)
+Texts per second of the packaged MiniLM with fp32 torch (sentence-transformers), its fp32 ONNX export
+(RAG_EMBED_BACKEND=onnx) and its int8 one (RAG_EMBED_BACKEND=onnx-int8), all run by ONNX Runtime, on the bundled corpus's paragraphs (as ingest embeds them: with their heading)
 topped up to --texts with generated report-like paragraphs (bench/corpus.py, 40-120 words), batch RAG_EMBED_BATCH,
 on every core this machine has. Rounds alternate the backends (on a shared machine, a disturbance hits both) and
-the best round counts. Also: one short query's latency, and how close the int8 vectors are to the fp32 ones.
-Prints a Markdown table. (The onnx-int8 export is made first if it is not cached yet, outside the timing.)
+the best round counts. Also: one short query's latency, and how close each backend's vectors are to torch's.
+Prints a Markdown table. (The ONNX exports are made first if they are not cached yet, outside the timing.)
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import torch
 
-    from rag.embeddings import _load
+    from rag.embeddings import BACKENDS, _load
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--texts", type=int, default=2000)
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     batch = settings.embed_batch
     texts = texts_for(args.texts)
     words = sum(len(t.split()) for t in texts) / len(texts)
-    models = {backend: _load(backend, "cpu", settings.model_cache) for backend in ("torch", "onnx-int8")}
+    models = {backend: _load(backend, "cpu", settings.model_cache) for backend in BACKENDS}
     for model in models.values():  # warm-up: first batches pay for allocations
         model.encode(texts[:2 * batch], batch_size=batch, normalize_embeddings=True, show_progress_bar=False)
     rates: dict[str, list[float]] = {b: [] for b in models}
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             model.encode([QUERY], batch_size=1, normalize_embeddings=True, show_progress_bar=False)
             times.append((time.perf_counter() - t0) * 1000)
         query_ms[backend] = sorted(times)[len(times) // 2]
-    cosine = (vectors["torch"] * vectors["onnx-int8"]).sum(axis=1)
+    cosine = {b: (vectors["torch"] * v).sum(axis=1) for b, v in vectors.items()}
     best = {b: max(v) for b, v in rates.items()}
 
     print(f"{len(texts)} texts (mean {words:.0f} words), batch {batch}, {os.cpu_count()} cores, "
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|")
     for backend in models:
         spread = " / ".join(f"{x:.1f}" for x in rates[backend])
-        close = "1 / 1" if backend == "torch" else f"{cosine.mean():.4f} / {cosine.min():.4f}"
+        close = "1 / 1" if backend == "torch" else f"{cosine[backend].mean():.6f} / {cosine[backend].min():.6f}"
         print(f"| {backend} | {best[backend]:.1f} | {spread} | {best[backend] / best['torch']:.2f}x | "
               f"{query_ms[backend]:.1f} | {close} |")
     return 0

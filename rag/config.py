@@ -45,9 +45,11 @@ class Settings(BaseSettings):
     embed_max_tokens: int = Field(256, description="the model's window in word pieces; longer paragraphs are "
                                                    "embedded in pieces")
     embed_device: str = Field("cpu", description="torch device (cpu, cuda)")
-    embed_backend: Literal["torch", "onnx-int8"] = Field(
-        "torch", description="torch (fp32) or onnx-int8 (exported once, 1.4x faster on 2 cores: bench/embed.py)")
-    model_cache: Path = Field(ROOT / "store" / "models", description="where the onnx-int8 export is made and kept")
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx", description="onnx (the model's fp32 ONNX export, made once: torch's vectors, 1.9x faster on 2 "
+                            "cores, and no torch import), torch (sentence-transformers, fp32) or onnx-int8 (int8 "
+                            "weights: other vectors): bench/embed.py")
+    model_cache: Path = Field(ROOT / "store" / "models", description="where the ONNX exports are made and kept")
     upsert_batch: int = Field(1000, description="paragraph pieces embedded and written per batch (a document is "
                                                 "visible only once all are written)")
 

