@@ -23,6 +23,17 @@ SENTENCES = [
 ]
 
 
+def harbour_files(tmp_path):
+    """A folder holding one small numbered report."""
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "harbour-report-2021.txt").write_text(
+        "1. The Port Ellis harbour board dredged the main channel in March 2021.\n\n"
+        "2. The board recommends building a second breakwater before 2025 to protect the fishing fleet.\n",
+        encoding="utf-8")
+    return files
+
+
 @pytest.fixture(scope="module")
 def onnx_env(tmp_path_factory):
     """RAG_EMBED_BACKEND=onnx-int8 with a model cache of this module's own (so the export is made here, once)."""
@@ -73,12 +84,7 @@ def test_the_export_is_made_once_and_reused(onnx_env):
 
 
 def test_a_store_answers_only_the_backend_that_made_it(onnx_env, tmp_path):
-    files = tmp_path / "files"
-    files.mkdir()
-    (files / "harbour-report-2021.txt").write_text(
-        "1. The Port Ellis harbour board dredged the main channel in March 2021.\n\n"
-        "2. The board recommends building a second breakwater before 2025 to protect the fishing fleet.\n",
-        encoding="utf-8")
+    files = harbour_files(tmp_path)
     # a store made with torch: refused to a process embedding with onnx-int8, with a message that says what to do
     with Store(settings_for(tmp_path / "torch-store"), write=True,
                embeddings=LocalEmbeddings(backend="torch")) as store:
@@ -130,12 +136,7 @@ def test_onnx_fp32_makes_torchs_vectors_with_transformers_word_pieces(tmp_path):
 def test_a_torch_store_is_served_by_onnx_and_back(tmp_path):
     """torch and its fp32 export make the same vectors: a store made by one is queried by the other (int8 is
     refused, above)."""
-    files = tmp_path / "files"
-    files.mkdir()
-    (files / "harbour-report-2021.txt").write_text(
-        "1. The Port Ellis harbour board dredged the main channel in March 2021.\n\n"
-        "2. The board recommends building a second breakwater before 2025 to protect the fishing fleet.\n",
-        encoding="utf-8")
+    files = harbour_files(tmp_path)
     settings = settings_for(tmp_path / "store")
     with Store(settings, write=True, embeddings=LocalEmbeddings(backend="torch")) as store:
         assert [r.status for r in ingest_paths(store, [files])] == [ADDED]
