@@ -6,7 +6,6 @@ paragraphs, embed, write to Chroma), their ratio (goal: ingest within 1.2x of th
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import write_corpus  # noqa: E402
+from bench.measure import peak_rss_mb  # noqa: E402
 from rag.config import get_settings  # noqa: E402
 from rag.embeddings import LocalEmbeddings  # noqa: E402
 from rag.ingest import ingest_paths  # noqa: E402
@@ -41,7 +41,7 @@ def main() -> None:
             elapsed = time.perf_counter() - t0
             stored = sum(r.paragraphs for r in reports)
         ingest = stored / elapsed
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_rss_mb()
     rows = [("paragraphs", f"{stored}"), ("bare model ¶/s", f"{bare:.1f}"), ("ingest ¶/s", f"{ingest:.1f}"),
             ("bare / ingest", f"{bare / ingest:.2f}x (goal <= 1.2x)"), ("peak RSS MB", f"{rss:.0f}")]
     width = max(len(k) for k, _ in rows)

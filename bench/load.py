@@ -22,6 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.measure import percentile  # noqa: E402
+
 QUESTIONS = [
     "What is recommended regarding the Great Firewall?",
     "And what about censorship?",
@@ -34,12 +38,6 @@ QUESTIONS = [
 ]
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q * (len(values) - 1))))
-    return values[k]
 
 
 def one_user(url: str, auth, count: int, offset: int, times: list[float], errors: list[str],

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import build_store  # noqa: E402
+from bench.measure import peak_rss_mb  # noqa: E402
 from rag.chain import Assistant  # noqa: E402
 from rag.config import get_settings  # noqa: E402
 from rag.evaluate import load  # noqa: E402
@@ -54,7 +54,7 @@ def main() -> None:
         if args.large:
             with build_store(settings, Path(tmp) / "big", args.large) as store:
                 lines.append(row("generated + bundled", store.count(), measure(store, questions, args.rounds)))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     print("\n".join(lines))
     print(f"\npeak RSS: {rss:.0f} MB")
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -37,16 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import peak_rss_mb, percentile  # noqa: E402
 from rag.config import get_settings  # noqa: E402
 
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[max(0, min(len(values) - 1, round(q * (len(values) - 1))))] if values else float("nan")
 
 
 class Progress:
@@ -157,7 +152,7 @@ def serve(store_dir: str, rounds: int) -> dict:
     return {"questions": len(times),
             "p50_ms": percentile(times, .5), "p95_ms": percentile(times, .95), "max_ms": max(times),
             "first_round_p95_ms": percentile(times[:len(questions)], .95), "warm_s": warm_s,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": peak_rss_mb()}
 
 
 def serve_in_process(store_dir: Path, rounds: int) -> dict:
@@ -175,16 +170,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
 
 
 def cold_start(store_dir: Path, question: str, timeout: float = 900) -> dict:
