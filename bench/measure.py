@@ -18,7 +18,7 @@ def peak_rss_mb(pid: int | str = "self") -> float | None:
 
     Not getrusage's ru_maxrss: Linux keeps that across fork and exec, so a process started by a large one (the
     scale bench starts its serving process after holding a 100,000-paragraph ingest) would report its parent's
-    size. Elsewhere, for this process: ru_maxrss (KB on Linux, bytes on macOS: read as KB)."""
+    size. Without /proc, for this process: ru_maxrss."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):

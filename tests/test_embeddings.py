@@ -11,7 +11,7 @@ import pytest
 from conftest import settings_for
 
 from rag.config import Settings, get_settings
-from rag.embeddings import LocalEmbeddings, OnnxModel, _load, onnx_int8_file
+from rag.embeddings import LocalEmbeddings, OnnxModel, _load, onnx_file
 from rag.ingest import ADDED, ingest_paths
 from rag.store import BACKEND_KEY, EmbeddingMismatch, Store
 
@@ -78,7 +78,7 @@ def test_the_export_is_made_once_and_reused(onnx_env):
     _load.cache_clear()  # as a new process would: load from the cache again
     again = LocalEmbeddings().model
     assert again.file == first and first.stat().st_mtime_ns == made  # reused, not exported again
-    assert onnx_int8_file(onnx_env) == first and first.stat().st_mtime_ns == made
+    assert onnx_file(onnx_env, int8=True) == first and first.stat().st_mtime_ns == made
     assert not list(first.parent.glob(".export-*"))  # nothing half-made left behind
     assert np.asarray(again.encode(SENTENCES[:1], normalize_embeddings=True)).shape == (1, 384)
 
