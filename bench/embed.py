@@ -4,7 +4,8 @@ Texts per second of the packaged MiniLM with fp32 torch (sentence-transformers),
 fp32 ONNX export (RAG_EMBED_BACKEND=onnx) and its int8 one (RAG_EMBED_BACKEND=onnx-int8), on the bundled corpus's
 paragraphs (as ingest embeds them: with their heading) topped up to --texts with generated report-like paragraphs
 (bench/corpus.py, 40-120 words), batch RAG_EMBED_BATCH, on every core this machine has. Rounds alternate the
-backends (on a shared machine, a disturbance hits both) and the best round counts. Also: one short query's latency, and how close each backend's vectors are to torch's.
+backends (on a shared machine, a disturbance hits both) and the best round counts. Also: one short query's
+latency, and how close each backend's vectors are to torch's.
 Prints a Markdown table. (The ONNX exports are made first if they are not cached yet, outside the timing.)
 """
 from __future__ import annotations

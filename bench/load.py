@@ -38,8 +38,6 @@ QUESTIONS = [
 ]
 
 
-
-
 def one_user(url: str, auth, count: int, offset: int, times: list[float], errors: list[str],
              lock: threading.Lock, start: threading.Barrier) -> None:
     from gradio_client import Client
