@@ -322,6 +322,17 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg)) if pos and neg else float("nan")
 
 
+def held_apart(rows: list[dict]) -> set[str]:
+    """The articles only scored, never fitted on: every fifth by name."""
+    return set(sorted({r["title"] for r in rows})[4::5])
+
+
+def sampled(n_rows: int, questions: int) -> list[int]:
+    """The rows fitted on and scored: a fixed-seed sample of `questions` of them, in file order."""
+    rng = np.random.default_rng(13)
+    return sorted(rng.choice(n_rows, size=min(questions, n_rows), replace=False).tolist())
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -333,12 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows = [json.loads(line) for line in gzip.open(args.train, "rt", encoding="utf-8")]
-    titles = sorted({r["title"] for r in rows})
-    held = set(titles[4::5])
-    rng = np.random.default_rng(13)
-    sample = [rows[i] for i in sorted(rng.choice(len(rows), size=min(args.questions, len(rows)), replace=False))]
-    print(f"{len(rows)} questions, {len(titles)} articles ({len(held)} held apart); using {len(sample)}",
-          file=sys.stderr)
+    held = held_apart(rows)
+    sample = [rows[i] for i in sampled(len(rows), args.questions)]
+    print(f"{len(rows)} questions, {len({r['title'] for r in rows})} articles ({len(held)} held apart); using "
+          f"{len(sample)}", file=sys.stderr)
     from rag.chain import Assistant
 
     store = build_store(rows, Path(args.work), get_settings())

