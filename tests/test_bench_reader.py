@@ -30,3 +30,15 @@ def test_training_keeps_apart_what_the_fit_uses_and_its_negatives_hold_no_answer
             assert label == 0 and passage != row["context"] and row["answers"][0] not in passage
         else:
             assert passage == row["context"] and label == int(not row["is_impossible"])
+
+
+def test_the_folds_split_the_fitting_articles_in_two_and_never_take_a_held_apart_one():
+    rows = [{"title": f"T{a}", "context": f"Paragraph {a}.", "question": f"Question {a} {p}?", "answers": ["x"],
+             "is_impossible": False} for a in range(10) for p in range(2)]
+    held = set(sorted({r["title"] for r in rows})[4::5])
+    a, _ = split(rows, fold="A")
+    b, _ = split(rows, fold="B")
+    titles_a, titles_b = {r["title"] for r in a}, {r["title"] for r in b}
+    assert titles_a and titles_b and not titles_a & titles_b and not (titles_a | titles_b) & held
+    assert titles_a | titles_b | held == {r["title"] for r in rows}
+    assert len(a) == 2 * len(titles_a)  # every row of a fold's articles, the fit's sample included
