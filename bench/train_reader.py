@@ -6,8 +6,8 @@ Issue 13 asks for answerability past the cheap features' ROC AUC of ~0.70 on SQu
 on its mean-pooled output, fine-tuned whole: AdamW, linear warm-up and decay, class-balanced loss) to read a
 question with a passage and say whether the passage answers it, and prints its held-apart scores.
 
-Data: the questions of shared/eval/train/ that `python -m rag fit --questions 3000` does *not* use (neither its
-fixed-seed sample nor its held-apart articles), so that its score would be an honest feature where the
+Data: the 5,497 questions of shared/eval/train/ that `python -m rag fit --questions 3000` does *not* use
+(neither its fixed-seed sample nor its held-apart articles), so that its score would be an honest feature where the
 answerability model is fitted on that sample. Each question gives a pair with its own paragraph (answerable or
 not, as SQuAD marks it) and each answerable one a second pair with the other paragraph of its article that shares
 most of its words and holds none of its answers (near-topic). Held apart: rag/fit.py's held-apart articles.
@@ -15,9 +15,9 @@ most of its words and holds none of its answers (near-topic). Held apart: rag/fi
 Measured on 2026-12-03 (2 cores, 2 epochs of 9,111 pairs, 38 min; README, "Tried and not kept"): held-apart AUC
 0.648 on SQuAD's answerable/unanswerable questions (0.870 on the pairs it trained on: it is data-limited), 0.897
 on near-topic pairs. As a feature of the fitted answerability model it was not kept. Trained on every row of
-half the articles (--fold A, 7,797 pairs, 32 min), for cross-fitting: held-apart AUC 0.572 (0.841 trained on). With --export the int8
-ONNX (22.9 MB) is written to store/reader/passage_reader.onnx for such an experiment. It trains on a CUDA GPU
-where torch sees one (the same script; nothing needs one).
+half the articles (--fold A, 7,797 pairs, 32 min), for cross-fitting: held-apart AUC 0.572 (0.841 trained on).
+With --export the int8 ONNX (22.9 MB) is written to store/reader/passage_reader.onnx for such an experiment.
+It trains on a CUDA GPU where torch sees one (the same script; nothing needs one).
 """
 from __future__ import annotations
 
@@ -34,9 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import ROOT  # noqa: E402
-from rag.fit import auc, held_apart, sampled  # noqa: E402
+from rag.fit import DEFAULT_TRAIN, auc, held_apart, sampled  # noqa: E402
 
-DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
 READER_FILE = ROOT / "store" / "reader" / "passage_reader.onnx"
 FIT_QUESTIONS = 3000  # `python -m rag fit --questions 3000` (README): the questions the fit uses
 MAX_LENGTH = 256
@@ -45,10 +44,6 @@ MAX_LENGTH = 256
 def words(text: str) -> set[str]:
     """Words of three letters or more, lower-cased: enough to find the paragraph that shares most of a question."""
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
-
-
-def is_answerable(row: dict) -> bool:
-    return not row["is_impossible"]
 
 
 def fold_of(rows: list[dict]) -> dict[str, str]:
@@ -78,7 +73,7 @@ def pairs(rows: list[dict], every_paragraph: dict[str, list[str]]) -> list[tuple
     """(question, passage, label, kind) for each row, and a near-topic negative for each answerable row."""
     out = []
     for r in rows:
-        ok = is_answerable(r)
+        ok = not r["is_impossible"]
         out.append((r["question"], r["context"], int(ok), "answerable" if ok else "unanswerable"))
         if not ok:
             continue
@@ -119,12 +114,15 @@ class Reader:
                               padding=True, return_tensors="pt").to(self.device)
 
     def forward(self, enc, train: bool = False):
-        hidden = self.bert(**enc).last_hidden_state
-        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        if train:
-            pooled = self.dropout(pooled)
-        return self.head(pooled).squeeze(-1)
+        return logit(self.bert, self.head, enc, self.dropout if train else None)
+
+
+def logit(bert, head, enc, dropout=None):
+    """The head on the mean of the last layer over the real (unpadded) word pieces."""
+    hidden = bert(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    return head(pooled if dropout is None else dropout(pooled)).squeeze(-1)
 
 
 def predict(reader: Reader, data, batch_size: int = 64) -> np.ndarray:
@@ -135,7 +133,8 @@ def predict(reader: Reader, data, batch_size: int = 64) -> np.ndarray:
     with torch.inference_mode():
         for i in range(0, len(data), batch_size):
             chunk = data[i:i + batch_size]
-            out.append(reader.forward(reader.batch([d[0] for d in chunk], [d[1] for d in chunk])).float().cpu().numpy())
+            enc = reader.batch([d[0] for d in chunk], [d[1] for d in chunk])
+            out.append(reader.forward(enc).float().cpu().numpy())
     return np.concatenate(out) if out else np.zeros(0)
 
 
@@ -208,10 +207,8 @@ def export(reader: Reader, out: Path) -> None:
             self.bert, self.head = r.bert, r.head
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                               token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            return self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)).squeeze(-1)
+            return logit(self.bert, self.head, {"input_ids": input_ids, "attention_mask": attention_mask,
+                                                "token_type_ids": token_type_ids})
 
     reader.bert.eval()
     reader.bert.to("cpu")
@@ -225,8 +222,9 @@ def export(reader: Reader, out: Path) -> None:
             torch.onnx.export(Whole(reader), (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]),
                               str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
                               output_names=["logit"], dynamo=False,
-                              dynamic_axes={k: {0: "batch", 1: "seq"} for k in
-                                            ("input_ids", "attention_mask", "token_type_ids")} | {"logit": {0: "batch"}},
+                              dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in
+                                               ("input_ids", "attention_mask", "token_type_ids")},
+                                            "logit": {0: "batch"}},
                               opset_version=17)
         tmp = out.with_suffix(".tmp")
         quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)

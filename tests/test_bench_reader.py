@@ -2,7 +2,7 @@
 fit` fits on or holds apart, and its near-topic negatives hold no answer (the experiment's scores are honest
 only if both hold)."""
 from bench.train_reader import pairs, split
-from rag.fit import sampled
+from rag.fit import held_apart, sampled
 
 
 def test_training_keeps_apart_what_the_fit_uses_and_its_negatives_hold_no_answer():
@@ -13,11 +13,12 @@ def test_training_keeps_apart_what_the_fit_uses_and_its_negatives_hold_no_answer
             rows.append({"title": f"T{a}", "context": context, "question": f"When did harbour {a} open ({p})?",
                          "answers": [str(1900 + p)], "is_impossible": p == 2})
     train, test = split(rows, fit_questions=6)
-    held = set(sorted({r["title"] for r in rows})[4::5])
+    held = held_apart(rows)
     assert {r["title"] for r in test} == held and not {r["title"] for r in train} & held
     fitted_on = {rows[i]["question"] for i in sampled(len(rows), 6)}
     assert len(fitted_on) == 6 and not fitted_on & {r["question"] for r in train}
-    assert {r["question"] for r in train} | fitted_on | {r["question"] for r in test} == {r["question"] for r in rows}
+    every_question = {r["question"] for r in rows}
+    assert {r["question"] for r in train} | fitted_on | {r["question"] for r in test} == every_question
     every = {}
     for r in rows:
         every.setdefault(r["title"], []).append(r["context"])
@@ -35,7 +36,7 @@ def test_training_keeps_apart_what_the_fit_uses_and_its_negatives_hold_no_answer
 def test_the_folds_split_the_fitting_articles_in_two_and_never_take_a_held_apart_one():
     rows = [{"title": f"T{a}", "context": f"Paragraph {a}.", "question": f"Question {a} {p}?", "answers": ["x"],
              "is_impossible": False} for a in range(10) for p in range(2)]
-    held = set(sorted({r["title"] for r in rows})[4::5])
+    held = held_apart(rows)
     a, _ = split(rows, fold="A")
     b, _ = split(rows, fold="B")
     titles_a, titles_b = {r["title"] for r in a}, {r["title"] for r in b}
