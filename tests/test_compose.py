@@ -51,6 +51,14 @@ def test_extractive_refusal_names_what_no_document_mentions(corpus_assistant):
     assert "jupiter" in draft.text.lower() and "Nearest passages, which do not answer it" in draft.text
 
 
+def test_a_refusal_does_not_call_a_slip_it_read_as_a_known_word_unknown(corpus_assistant):
+    request = request_for(corpus_assistant, "How many moons of Jupiter do the Uighers see?")
+    assert "uighur" in request.reading.question.topics  # the slip is read as the corpus spells it
+    draft = Extractive().compose(request)
+    assert not draft.found and "jupiter" in draft.text.lower()
+    assert "uighers" not in draft.text.lower()
+
+
 def test_a_picked_sentence_brings_the_sentences_that_refer_to_or_back_from_it():
     text = ["The port runs three container terminals.", "They handled 4 million containers last year.",
             "The port opened in 1871.", "Its first harbour master was Ann Ross.", "Fees rose."]

@@ -130,7 +130,9 @@ def render(picks: list[Pick], recs: bool) -> tuple[str, dict[int, str]]:
 
 def refusal(reading: Reading, evidence: list[Evidence]) -> Draft:
     known = reading.known or (lambda term: True)
-    missing = [w for w in dict.fromkeys(topic_words(reading.question.text)) if not known(stem(w))]
+    read_as = set(reading.question.topics) | set(reading.question.proper)  # a slip read as a known word is no gap
+    missing = [w for w in dict.fromkeys(topic_words(reading.question.text))
+               if not known(stem(w)) and stem(w) in read_as]
     subject = ", ".join(f"“{w}”" for w in missing[:3])
     if subject:
         text = f"The indexed documents do not answer this: they say nothing about {subject}."
