@@ -1,4 +1,4 @@
-"""bench/train_reader.py, the passage-reader experiment: its training data never overlaps what `python -m rag
+"""bench/train_reader.py, the reader experiments (passage and sentence level): its training data never overlaps what `python -m rag
 fit` fits on or holds apart, and its near-topic negatives hold no answer (the experiment's scores are honest
 only if both hold)."""
 from bench.train_reader import pairs, split
@@ -43,3 +43,25 @@ def test_the_folds_split_the_fitting_articles_in_two_and_never_take_a_held_apart
     assert titles_a and titles_b and not titles_a & titles_b and not (titles_a | titles_b) & held
     assert titles_a | titles_b | held == {r["title"] for r in rows}
     assert len(a) == 2 * len(titles_a)  # every row of a fold's articles, the fit's sample included
+
+
+def test_sentence_pairs_label_the_answers_sentence_and_take_negatives_that_hold_no_answer():
+    from bench.train_reader import sentence_pairs
+
+    rows = [{"title": "Port", "question": "When did the harbour open?", "answers": ["1901"], "answer_start": [43],
+             "context": "The harbour was planned for a decade. It opened in 1901 with two piers. Fishing grew.",
+             "is_impossible": False},
+            {"title": "Port", "question": "Who closed the harbour?", "answers": [], "answer_start": [],
+             "context": "The harbour lost trade after the war. Its piers were rebuilt.", "is_impossible": True}]
+    rows[0]["answer_start"] = [rows[0]["context"].index("1901")]
+    every = {"Port": [r["context"] for r in rows] + ["The harbour opened a museum in 1950. Ferries left daily."]}
+    made = sentence_pairs(rows, every)
+    answer = [(s, kind) for q, s, label, kind in made if label == 1]
+    assert answer == [("It opened in 1901 with two piers.", "answer")]
+    for question, sentence, label, kind in made:
+        if kind in ("same-paragraph", "other-paragraph"):
+            assert label == 0 and "1901" not in sentence
+    others = [s for _, s, _, kind in made if kind == "other-paragraph"]
+    assert len(others) == 2 and "The harbour opened a museum in 1950." in others  # most words shared first
+    assert sum(kind == "unanswerable" for *_, kind in made) == 2 and all(
+        label == 0 for q, _, label, kind in made if kind == "unanswerable")
