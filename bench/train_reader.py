@@ -68,11 +68,12 @@ def split(rows: list[dict], fit_questions: int = FIT_QUESTIONS, fold: str | None
     """-> (training rows, held-apart rows): rag/fit.py's held-apart articles are held apart. Without a fold, the
     training rows are the other articles' rows less the fit's sample; with one ("A"), every row of that fold's
     articles, for cross-fitting (an answerability model fitted on the other fold's questions would see the
-    reader's scores on articles it never read)."""
+    reader's scores on articles it never read); with "all", every row of both folds."""
     held = held_apart(rows)
     if fold:
         folds = fold_of(rows)
-        train = [r for r in rows if folds.get(r["title"]) == fold]
+        wanted = ("A", "B") if fold == "all" else (fold,)
+        train = [r for r in rows if folds.get(r["title"]) in wanted]
     else:
         used = set(sampled(len(rows), fit_questions))
         train = [r for i, r in enumerate(rows) if r["title"] not in held and i not in used]
@@ -298,9 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--limit", type=int, default=0, help="train on this many pairs only (a quick check)")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--fold", choices=("A", "B"), help="train on every row of this fold's articles")
+    parser.add_argument("--fold", choices=("A", "B", "all"),
+                        help="train on every row of this fold's articles (all: of every fitting article)")
     parser.add_argument("--level", choices=("passage", "sentence"), default="passage",
                         help="read a question with a passage (answerability) or with one sentence (sentence choice)")
+    parser.add_argument("--held-apart-only", action="store_true",
+                        help="score the held-apart pairs only, not the training pairs again (minutes on 2 cores)")
     parser.add_argument("--export", action="store_true", help="write the int8 ONNX reader to --out")
     parser.add_argument("--out", help=f"the ONNX file (default {READERS}/LEVEL_reader.onnx)")
     parser.add_argument("--checkpoint", help=f"the torch weights (default {READERS}/LEVEL_reader.pt)")
@@ -329,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     train(reader, data, args.epochs, args.batch, args.lr)
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"bert": reader.bert.state_dict(), "head": reader.head.state_dict()}, checkpoint)
-    scored("trained on", predict(reader, data), data)
+    if not args.held_apart_only:
+        scored("trained on", predict(reader, data), data)
     if not args.limit:
         scored("held-apart", predict(reader, test), test)
     if args.export:

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rag.model import RECOMMENDATION, Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
 from rag.stance import leaning, naming, polarity, valence
-from rag.text import fold, parsed, stem, stems, words
+from rag.text import fold, in_view, parsed, sentences, stem, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
@@ -223,8 +223,9 @@ def asks_for_several(question: str) -> bool:
 
 def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     """Holders whose answer-bearing sentences give different values of the asked type. A holder's answer is the
-    first sentence it would show that gives such a value and whose setting names what the best answer's
-    setting names of the question (so a figure about something else is not its answer). Holders giving the
+    first sentence it would show (a candidate, or one shown with it: `around`) that gives such a value, from a
+    candidate whose setting names what the best answer's setting names of the question (so a figure about
+    something else is not its answer). Holders giving the
     same value form one side; each side is named by its value."""
     q = reading.question
     kind = asked_type(reading, bearing)
@@ -234,10 +235,10 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     sides: dict[str, list[tuple[Candidate, str]]] = {}
     first = None  # what the best answer's value is the value of
     for v in bearing:
-        # the holder's answer: the first sentence it would show that gives a value of that type
-        found = next(((c, x[0]) for c, _ in reading.shown(v.candidates)
-                      for x in [values(c.sentence, kind, q)] if x and speaks_to(c, focus, reading)),
-                     None)
+        # the holder's answer: the first sentence it would show that gives a value of that type (a shown
+        # candidate, or a sentence shown with it: "Bonner House is a historic home. It was built about 1835.")
+        found = next(((s, x[0]) for c, _ in reading.shown(v.candidates) if speaks_to(c, focus, reading)
+                      for s in around(c) for x in [values(s.sentence, kind, q)] if x), None)
         if found is None:
             continue
         c, value = found
@@ -254,6 +255,16 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         return []
     return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
                      value=members[0][1]) for members in sides.values()]
+
+
+def around(c: Candidate) -> list[Candidate]:
+    """A candidate, then the sentences the answer shows with it (rag/text.py's `in_view`), as candidates of the
+    same paragraph."""
+    all_sentences = sentences(c.evidence.paragraph.text)
+    if c.index >= len(all_sentences) or all_sentences[c.index] != c.sentence:
+        return [c]
+    return [c] + [replace(c, index=i, sentence=all_sentences[i]) for i in in_view(c.index, all_sentences)
+                  if i != c.index]
 
 
 def slot(sentence: str, value: str, names: set[str]) -> tuple[str | None, set[str], set[str]]:

@@ -220,6 +220,23 @@ def sentences(text: str, any_case: bool = False) -> list[str]:
     return [s for s in merged if s]
 
 
+# A sentence that opens with a word referring back to the one before it: English personal and demonstrative
+# pronouns and determiners (general English, not from any document).
+REFERRING_START = re.compile(r"^(It|They|This|These|That|Those|Such|She|He|Its|Their|There)\b")
+
+
+def in_view(index: int, all_sentences: list[str]) -> list[int]:
+    """The sentences of a paragraph shown with its sentence `index`, in order: that one; the one before it when
+    it opens with a referring word ('It', 'They', 'This': the one before names its subject); and the one after it
+    when that one opens with a referring word (it goes on about the same subject)."""
+    shown = [index]
+    if index > 0 and REFERRING_START.match(all_sentences[index]):
+        shown.insert(0, index - 1)
+    if index + 1 < len(all_sentences) and REFERRING_START.match(all_sentences[index + 1]):
+        shown.append(index + 1)
+    return shown
+
+
 NUMBER = re.compile(r"(?<![\w.])(?:\$|£|€)?\d+(?:[.,]\d+)*(?:\s?(?:%|percent|per cent|million|billion|trillion))?")
 
 

@@ -43,6 +43,8 @@ def test_the_folds_split_the_fitting_articles_in_two_and_never_take_a_held_apart
     assert titles_a and titles_b and not titles_a & titles_b and not (titles_a | titles_b) & held
     assert titles_a | titles_b | held == {r["title"] for r in rows}
     assert len(a) == 2 * len(titles_a)  # every row of a fold's articles, the fit's sample included
+    both, _ = split(rows, fold="all")
+    assert sorted(r["question"] for r in both) == sorted(r["question"] for r in a + b)
 
 
 def test_sentence_pairs_label_the_answers_sentence_and_take_negatives_that_hold_no_answer():

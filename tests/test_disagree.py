@@ -138,6 +138,13 @@ REPORTS = {
     "oren-county-council.txt": [
         "The Oren county council met after the floods.",
         "In March, 2,100 households were displaced by the Oren floods."],
+    # a value shown in the sentence after the one the reader picks ("It" refers back to what that one names)
+    "tarn-heritage-register.txt": [
+        "The Tarn heritage register lists the old buildings of the valley.",
+        "The Tarn footbridge is a listed iron structure over the river. It was opened in 1931 by the mayor."],
+    "tarn-visitor-guide.txt": [
+        "The Tarn visitor guide describes walks in the valley.",
+        "The Tarn footbridge was opened in 1936, after years of delay."],
 }
 
 
@@ -474,3 +481,24 @@ def test_dispute_words_reject_a_claim_rather_than_deprive(sentence, disputes):
     from rag.disagree import DISPUTE
 
     assert bool(DISPUTE.search(sentence)) is disputes
+
+
+def test_a_value_in_a_sentence_shown_with_a_holders_answer_is_its_answer(assistant):
+    answer = assistant.ask("When was the Tarn footbridge opened?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    register, guide = doc_of(assistant, "tarn-heritage-register.txt"), doc_of(assistant, "tarn-visitor-guide.txt")
+    by_doc = {next(iter(s)): p for s, p in zip(side_docs(answer), answer.positions) if len(s) == 1}
+    assert by_doc[register].value == "1931" and by_doc[guide].value == "1936"
+
+
+def test_around_a_candidate_are_the_sentences_shown_with_it():
+    from rag.disagree import around
+
+    doc = Document("d", "Register", "0" * 64, "txt", 1)
+    text = "The Tarn footbridge is a listed iron structure. It was opened in 1931. Walkers use it."
+    evidence = Evidence(1, Paragraph("d:1", "d", 1, "1", "paragraph", text), doc, 1.0)
+    shown = around(Candidate(evidence, 0, "The Tarn footbridge is a listed iron structure.", np.zeros(1)))
+    assert [(c.index, c.sentence) for c in shown] == [(0, "The Tarn footbridge is a listed iron structure."),
+                                                     (1, "It was opened in 1931.")]
+    assert all(c.evidence is evidence for c in shown)

@@ -1,5 +1,5 @@
 """The one text toolkit: sentences, stems, folding (issue 12 item 3)."""
-from rag.text import content_words, fold, sentences, stem, stems, words
+from rag.text import content_words, fold, in_view, sentences, stem, stems, words
 
 
 def test_sentences_keep_abbreviations_initials_and_decimals_together():
@@ -62,3 +62,13 @@ def test_any_case_splits_a_model_line_whose_next_sentence_is_lower_case():
     assert sentences(line) == ["Detention rose in 2019. it fell again, e.g. in Jan. 2020 [2].", "The U.S. policy changed."]
     assert sentences(line, any_case=True) == ["Detention rose in 2019.", "it fell again, e.g. in Jan. 2020 [2].",
                                               "The U.S. policy changed."]
+
+
+def test_a_sentence_is_shown_with_the_one_its_referring_word_points_to_and_the_next_that_refers_back():
+    text = ["The Tarn bridge is a stone arch.", "It opened in 1931.", "Trams crossed it until 1960.",
+            "They were replaced by buses."]
+    assert in_view(1, text) == [0, 1]   # "It" is the bridge
+    assert in_view(0, text) == [0, 1]   # the next sentence goes on about it
+    assert in_view(2, text) == [2, 3]
+    assert in_view(3, text) == [2, 3]
+    assert in_view(0, text[:1]) == [0]

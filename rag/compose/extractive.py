@@ -20,10 +20,9 @@ from rag.compose import Composer, Request
 from rag.model import RECOMMENDATION, Draft, Evidence
 from rag.question import REC
 from rag.reading import Reading
-from rag.text import sentences, stem, topic_words, words
+from rag.text import in_view, sentences, stem, topic_words, words
 
 RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
-PRONOUN_START = re.compile(r"^(It|They|This|These|That|Those|Such|She|He|Its|Their|There)\b")
 CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
 
 
@@ -66,17 +65,9 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
 
 
 def shown_indices(picks: list[Pick], all_sentences: list[str]) -> list[int]:
-    """Which sentences of one paragraph the answer shows for these picks: each pick; the sentence before a pick
-    that opens with a referring word ('It', 'They', 'This'), whose subject it names; and the sentence after a
-    pick when that one opens with a referring word (it goes on about the pick's subject)."""
-    wanted: set[int] = set()
-    for p in picks:
-        wanted.add(p.index)
-        if PRONOUN_START.match(p.sentence) and p.index > 0:
-            wanted.add(p.index - 1)
-        if p.index + 1 < len(all_sentences) and PRONOUN_START.match(all_sentences[p.index + 1]):
-            wanted.add(p.index + 1)
-    return sorted(wanted)
+    """Which sentences of one paragraph the answer shows for these picks: each pick and what `in_view` shows
+    with it (the sentence a referring word points back to; the next one when it goes on about the pick)."""
+    return sorted({i for p in picks for i in in_view(p.index, all_sentences)})
 
 
 def passage(paragraph_picks: list[Pick]) -> str:
