@@ -17,6 +17,11 @@ paragraphs, so the negatives include sentences of *other* paragraphs and article
   and off-topic questions are fitted on, weighted to count one half, one quarter and one quarter (the training
   split is only 7% unanswerable); near-topic ones are only measured (refused share and AUC in the report): fitted
   on as well, they traded SQuAD's refusals for their own (README, "The reader").
+- Salience (how much a question's word says what it is about: rag/reading.py's `Salience`): for each question
+  word, the share of its answerable questions whose answer sentence holds it, shrunk toward a beta prior fitted
+  by maximum marginal likelihood (a word asked with once says little; every question word is shrunk by the same
+  fitted prior). Counted on the questions of the fitting articles that are not sampled for the other fits (the
+  rows bench/train_reader.py trains on), so the features fitted below are not computed with their own counts.
 - Refusal threshold: the 2nd percentile of P(answerable) over the fitting part's answerable questions, i.e.
   the target over-refusal of 2% (issue 13's bound).
 - Coverage (how many sentences an answer shows): the answer shows the best sentences until their probabilities add
@@ -45,9 +50,9 @@ import numpy as np
 
 from rag.config import ROOT, Settings, get_settings
 from rag.question import read, respelled
-from rag.reading import (FITTED, QUESTION_FEATURES, SENTENCE_FEATURES, LinearModel, question_features, score,
-                         sentence_features)
-from rag.text import sentences
+from rag.reading import (FITTED, QUESTION_FEATURES, SENTENCE_FEATURES, LinearModel, Salience, question_features,
+                         score, sentence_features)
+from rag.text import sentences, stems
 
 DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
 TARGET_OVER_REFUSAL = 0.02
@@ -135,12 +140,42 @@ def without_answer(evidence: list, row: dict, k: int) -> list | None:
     return [replace(e, n=i + 1) for i, e in enumerate(rest)]
 
 
-def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]:
+def fit_salience(rows: list[dict]) -> Salience:
+    """Each question word's share of answerable questions whose answer sentence holds it, as the posterior mean
+    under a beta prior fitted to every word's counts by maximum marginal (beta-binomial) likelihood."""
+    from scipy.optimize import minimize
+    from scipy.special import betaln
+
+    asked: dict[str, int] = {}
+    held: dict[str, int] = {}
+    for r in rows:
+        golds = gold_sentences(r) if not r["is_impossible"] else set()
+        if not golds:
+            continue
+        answer_stems = set().union(*(stems(s) for s in golds))
+        for t in set(read(r["question"]).topics):
+            asked[t] = asked.get(t, 0) + 1
+            held[t] = held.get(t, 0) + (t in answer_stems)
+    if not asked:
+        return Salience()
+    n = np.array(list(asked.values()), dtype="float64")
+    k = np.array([held[t] for t in asked], dtype="float64")
+
+    def minus_log_likelihood(log_ab):
+        a, b = np.exp(log_ab)
+        return -float(np.sum(betaln(k + a, n - k + b) - betaln(a, b)))
+
+    a, b = np.exp(minimize(minus_log_likelihood, np.zeros(2), method="Nelder-Mead").x)
+    return Salience({t: (held[t] + a) / (asked[t] + a + b) for t in asked}, a / (a + b))
+
+
+def extract(rows: list[dict], assistant, salience: Salience, off_topic_every: int = 2) -> list[dict]:
     """For each question: candidate features, which candidates hold the answer, and what the evidence was.
     Every `off_topic_every`-th question is also asked of the store without its own article (an unanswerable,
     off-topic copy), and each answerable one in between of the store without its answer's paragraph (an
     unanswerable, near-topic copy)."""
     lexicon = assistant.retriever.lexicon()
+    weight = salience.weigh(lexicon.idf)  # as rag/reading.py's read_evidence weighs a question's words
     documents = assistant.retriever.documents()
     doc_of, article_df = article_terms(lexicon, documents)
     # every sentence of the store embedded once, in batches: the per-question similarities then come from the cache
@@ -160,12 +195,13 @@ def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]
                 return None
         else:
             evidence = assistant.retriever.retrieve(r["question"], doc_ids)
-        cands = sentence_features(q, evidence, lexicon.idf,
+        cands = sentence_features(q, evidence, weight,
                                   lambda texts, _q=r["question"]: assistant.similarities(_q, texts))
         labels = np.array([norm(c.sentence) in golds for c in cands], dtype=bool)
         return {"x": np.stack([c.features for c in cands]) if cands else np.zeros((0, len(SENTENCE_FEATURES))),
                 "y": labels, "answerable": kind == "answerable", "kind": kind, "title": r["title"],
-                "question": r["question"], "cands": cands, "evidence": evidence, "q": q, "known": known}
+                "question": r["question"], "cands": cands, "evidence": evidence, "q": q, "known": known,
+                "weight": weight}
 
     everywhere = lambda t: t in lexicon.df  # noqa: E731
     out = []
@@ -345,15 +381,16 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = [json.loads(line) for line in gzip.open(args.train, "rt", encoding="utf-8")]
     held = held_apart(rows)
-    sample = [rows[i] for i in sampled(len(rows), args.questions)]
+    chosen = set(sampled(len(rows), args.questions))
+    sample = [rows[i] for i in sorted(chosen)]
+    salience = fit_salience([r for i, r in enumerate(rows) if r["title"] not in held and i not in chosen])
     print(f"{len(rows)} questions, {len({r['title'] for r in rows})} articles ({len(held)} held apart); using "
           f"{len(sample)}", file=sys.stderr)
     from rag.chain import Assistant
 
     store = build_store(rows, Path(args.work), get_settings())
     assistant = Assistant(store.settings, store)
-    lexicon = assistant.retriever.lexicon()
-    items = extract(sample, assistant)
+    items = extract(sample, assistant, salience)
     fit_items = [it for it in items if it["title"] not in held]
     test_items = [it for it in items if it["title"] in held]
 
@@ -365,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         return ranker(it["x"]) if len(it["x"]) else np.zeros(0)
 
     for it in items:
-        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], lexicon.idf, it["known"])
+        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], it["weight"], it["known"])
     fitted_on = [it for it in fit_items if it["kind"] in KIND_SHARES]
     fx = np.stack([it["qx"] for it in fitted_on])
     answerable = fit_logistic(fx, np.array([it["answerable"] for it in fitted_on]),
@@ -417,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         "weak": round(weak, 4),
         "coverage": coverage,
         "scores": report,
+        "salience": salience.to_json(),
     }
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print_report(out)

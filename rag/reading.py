@@ -7,7 +7,9 @@ them (a softmax over one question's candidates: the probability that each is the
 An answerability model then reads the best candidate and the evidence as a whole (`question_features`) and says
 how likely it is that the documents answer the question at all.
 
-Both models' weights, and the refusal threshold, are fitted on SQuAD 2.0 questions by `python -m rag fit`
+A question's words are weighed by rarity and by their salience: how often a question's word is also in its answer's
+sentence ("how *many*", "what *year*" are not; the thing asked about is). Both models' weights, the salience and
+the refusal threshold are fitted on SQuAD 2.0 questions by `python -m rag fit`
 (rag/fit.py) and read from `rag/fitted.json`; nothing here is a hand-set weight.
 """
 from __future__ import annotations
@@ -132,12 +134,36 @@ class LinearModel:
 
 
 @dataclass
+class Salience:
+    """How much a question's word says what the question is about: the share of questions asking with it whose
+    answer sentence holds it too (fitted: rag/fit.py's `fit_salience`). Frame words score low ("how *many*",
+    "what *year*", "another *name* for"), a thing asked about high; a word never seen in fitting gets the prior."""
+    stems: dict[str, float] = field(default_factory=dict)
+    prior: float = 1.0
+
+    def of(self, term: str) -> float:
+        return self.stems.get(term, self.prior)
+
+    def weigh(self, idf):
+        """Rarity times salience: how a question's word is weighed against the others."""
+        return lambda term: idf(term) * self.of(term)
+
+    @classmethod
+    def from_json(cls, d: dict | None) -> "Salience":
+        return cls(dict(d["stems"]), float(d["prior"])) if d else cls()
+
+    def to_json(self) -> dict:
+        return {"prior": round(self.prior, 4), "stems": {t: round(v, 3) for t, v in sorted(self.stems.items())}}
+
+
+@dataclass
 class Fitted:
     ranker: LinearModel
     answerable: LinearModel
     threshold: float  # refuse when P(answerable) is below this
     coverage: float  # show the best sentences until their probabilities add up to this
     weak: float  # an answer whose P(answerable) is below this rests on weak evidence
+    salience: Salience = field(default_factory=Salience)
 
 
 @lru_cache(maxsize=4)
@@ -145,7 +171,7 @@ def load_fitted(path: str | Path = FITTED) -> Fitted:
     d = json.loads(Path(path).read_text(encoding="utf-8"))
     return Fitted(LinearModel.from_json(d["ranker"]), LinearModel.from_json(d["answerable"]),
                   float(d["threshold"]), float(d["coverage"]),
-                  float(d.get("weak", d["threshold"])))
+                  float(d.get("weak", d["threshold"])), Salience.from_json(d.get("salience")))
 
 
 def weighted_share(have: set[str], terms: list[str], weight) -> float:
@@ -267,8 +293,10 @@ def question_features(question: Question, ranked: list[Candidate], evidence: lis
 
 def read_evidence(question: Question, evidence: list[Evidence], idf, known, similar=None,
                   fitted: Fitted | None = None) -> Reading:
-    """Score every sentence, then judge whether the documents answer the question at all."""
+    """Score every sentence, then judge whether the documents answer the question at all. A question's words are
+    weighed by rarity (`idf`) and by how much they say what it is about (the fitted salience)."""
     fitted = fitted or load_fitted()
+    idf = fitted.salience.weigh(idf)
     ranked = score(sentence_features(question, evidence, idf, similar), fitted.ranker)
 
     def judge(candidates: list[Candidate], within: list[Evidence]) -> tuple[float, np.ndarray]:

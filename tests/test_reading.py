@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 
-from rag.fit import auc, fit_logistic, fit_ranker, gold_sentences, without_answer
+from rag.fit import auc, fit_logistic, fit_ranker, fit_salience, gold_sentences, without_answer
 from rag.model import Document, Evidence, Paragraph
-from rag.reading import FITTED, QUESTION_FEATURES, SENTENCE_FEATURES, load_fitted
+from rag.reading import FITTED, QUESTION_FEATURES, SENTENCE_FEATURES, Salience, load_fitted
 
 
 def test_the_fitted_file_matches_the_features_and_records_its_fit():
@@ -82,3 +82,30 @@ def test_near_topic_copy_leaves_out_the_answering_paragraph_and_renumbers():
     assert [e.n for e in rest] == [1, 2]
     assert without_answer(evidence(answering, "A second bridge also opened in 1931."), row, 2) is None
     assert without_answer(evidence(answering, "It was repaired in 19310 years."), row, 2) is not None
+
+
+def test_salience_is_low_for_a_word_that_frames_questions_and_high_for_the_thing_asked_about():
+    """'how many' questions whose answer sentences give the count but never say 'many'; the thing counted is in
+    them. A word asked with once is shrunk toward the prior fitted on all of them."""
+    things = ["piers", "ferries", "cranes", "docks", "warehouses", "lighthouses", "tugs", "quays"]
+    rows = []
+    for i, thing in enumerate(things * 3):
+        context = f"The harbour was rebuilt. It had {i + 2} {thing} by then. Trade grew."
+        rows.append({"title": "Port", "question": f"How many {thing} did the harbour have?", "context": context,
+                     "answers": [str(i + 2)], "answer_start": [context.index(str(i + 2))], "is_impossible": False})
+    rows.append({"title": "Port", "question": "How many cargo sheds were there?", "is_impossible": False,
+                 "context": "The harbour had 4 cargo sheds.", "answers": ["4"], "answer_start": [15]})
+    salience = fit_salience(rows)
+    assert salience.of("mani") < 0.3 < 0.7 < salience.of("pier")
+    assert salience.of("shed") < salience.of("pier")  # once, then shrunk
+    assert salience.of("never-asked") == salience.prior
+    weigh = salience.weigh(lambda t: 2.0)
+    assert weigh("pier") == 2.0 * salience.of("pier")
+    assert Salience.from_json(salience.to_json()).of("mani") == round(salience.of("mani"), 3)
+
+
+def test_the_fitted_salience_weighs_frame_words_below_the_prior():
+    fitted = load_fitted()
+    assert 0 < fitted.salience.prior < 1 and len(fitted.salience.stems) > 1000
+    for frame in ("mani", "much", "year", "name"):  # how many, how much, what year, what name
+        assert fitted.salience.of(frame) < fitted.salience.prior / 2
