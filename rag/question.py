@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.text import content_words, fold, is_english, spelling_variants, stem, topic_words, words
+from rag.text import content_words, fold, is_english, parsed, spelling_variants, stem, topic_words, words
 
 PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
     "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
@@ -65,6 +65,7 @@ class Question:
     negated: bool = False
     evaluative: bool = False  # a yes/no question about a proposition ("Should X?", "Is X fair?")
     counted: str | None = None  # the stem of what "how many" counts ("How many seats ...?" -> seat)
+    subject: str | None = None  # the stem of its verb's subject, where that is a noun ("What must residents do?")
 
     @property
     def asks_recommendations(self) -> bool:
@@ -94,8 +95,17 @@ def read(text: str) -> Question:
         first = False
     counted = _COUNTED.search(low)
     return Question(text=q, answer_type=answer_type, topics=topics, proper=list(dict.fromkeys(proper)),
-                    counted=stem(counted.group(1)) if counted else None,
+                    counted=stem(counted.group(1)) if counted else None, subject=subject_of(q),
                     negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
+
+
+def subject_of(question: str) -> str | None:
+    """The stem of the first subject in the parse that is a noun or a name, not a question word ("What must
+    *residents* do?", "When was the *bridge* opened?"; none in "What ruined the plans?")."""
+    for token in parsed(question):
+        if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ in ("NOUN", "PROPN"):
+            return stem(token.text)
+    return None
 
 
 # ------------------------------------------------------------------ values of a type in a sentence

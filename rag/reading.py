@@ -44,6 +44,7 @@ SENTENCE_FEATURES = (
     "first",          # first sentence of its paragraph
     "length",         # words / 40, at most 1
     "negation_gap",   # the question is negated and the sentence is not
+    "subject",        # the sentence names the subject of the question's verb ("What must *residents* do?")
 )
 QUESTION_FEATURES = (
     "top_logit",      # the best sentence's ranker score (log-odds against the rest)
@@ -234,6 +235,7 @@ def sentence_features(question: Question, evidence: list[Evidence], idf, similar
                 float(i == 0),
                 min(1.0, n_words / 40),
                 float(question.negated and not NEGATION.search(s)),
+                float(question.subject in own),
             ], dtype="float64")
             out.append(Candidate(e, i, s, x))
     return out

@@ -131,3 +131,13 @@ def test_what_how_many_counts_and_whether_a_sentence_counts_it():
     assert counts("It opened two hundred clinics.", q.counted)
     assert not counts("The ministry opened clinics in 14 provinces.", q.counted)
     assert not counts("Clinics opened in 2020 across the country.", q.counted)
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("What must tenants do before they leave?", "tenants"), ("When was the bridge opened?", "bridge"),
+    ("Why did Ruritania leave the union?", "Ruritania"), ("What ruined the harvest?", None),
+    ("Who wrote the report?", None),
+])
+def test_the_subject_of_a_question_is_the_noun_its_verb_is_said_of(question, subject):
+    """The noun the question's verb is said of, stemmed as topics are; none where the subject is the question word."""
+    assert read(question).subject == (stem(subject) if subject else None)
