@@ -23,8 +23,8 @@ from functools import lru_cache
 from rag.model import RECOMMENDATION, Evidence, Position, Stance
 from rag.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.reading import Candidate, Reading
-from rag.stance import leaning, naming, polarity, valence
-from rag.text import fold, in_view, parsed, sentences, stem, stems, words
+from rag.stance import asked, leaning, naming, polarity, valence
+from rag.text import fold, in_view, parsed, sentences, stem, stems, unprefixed, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 # Denial and rebuttal: general English verbs and adjectives of rejecting a claim (not from any document). Not
@@ -76,8 +76,11 @@ def short_name(e: Evidence) -> str:
 
 
 def setting(c: Candidate) -> set[str]:
+    """The stems of a candidate's paragraph, section, introduction and document title, and of each word a
+    negative prefix is put on there (a paragraph on an "underfunded" body speaks of its funding)."""
     p = c.evidence.paragraph
-    return stems(f"{c.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}")
+    text = f"{c.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}"
+    return stems(text) | {stem(rest) for w in words(text) for rest in [unprefixed(w)] if rest}
 
 
 def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
@@ -356,25 +359,33 @@ def proposes(c: Candidate) -> bool:
 def stance_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
     """Holders whose answers lean opposite ways; holders that lean the same way share a side. A holder's lean
     is the expected polarity of its answer: the polarity of each sentence it would show, weighted by the
-    ranker's probability that the sentence is its answer. A proposal is a stance only on a question of what
-    should be done ("Should X?"), not on one of how things are ("Is X still Y?")."""
-    named = naming(reading.question.text)
+    ranker's probability that the sentence is its answer. A holder that reports a dispute between speakers it
+    names (`reported_sides`: "JS1 noted, however, that ...", a summary of what others said) is heard as those
+    speakers, each on its side; one that only concedes a point to an unnamed other side ("while some say ...")
+    keeps its own lean. A proposal is a stance only on a question of what should be done ("Should X?"), not on
+    one of how things are ("Is X still Y?")."""
+    named, yes = naming(reading.question.text), asked(reading.question.text)
     deontic = bool(DEONTIC.match(reading.question.text))
     leans = []
     for v in heard:
+        inner = reported_sides(reading, v)
+        if inner and all(spoken for *_, spoken in inner):
+            leans += [(holder, stance.sign, items) for holder, stance, items, _ in inner]
+            continue
         shown = [(c, p) for c, p in reading.shown(v.candidates) if deontic or not proposes(c)]
-        lean = leaning([c.sentence for c, _ in shown], [p for _, p in shown], named)
+        lean = leaning([c.sentence for c, _ in shown], [p for _, p in shown], named, yes)
         if lean:
-            leans.append((v, lean, [c for c, _ in shown]))
-    favourable = [(v, top) for v, lean, top in leans if lean > 0]
-    critical = [(v, top) for v, lean, top in leans if lean < 0]
+            leans.append((v.holder, lean, [c for c, _ in shown]))
+    favourable = [(holder, top) for holder, lean, top in leans if lean > 0]
+    critical = [(holder, top) for holder, lean, top in leans if lean < 0]
     if not favourable or not critical:
         return []
     out = []
     for camp, stance in ((favourable, Stance.FAVOURABLE), (critical, Stance.CRITICAL)):
         # each holder's best-ranked sentence that leans the camp's way (its answer, not its loudest sentence)
-        items = [next((c for c in top if stance.sign * polarity(c.sentence, named) > 0), top[0]) for _, top in camp]
-        out.append(position("; ".join(v.holder for v, _ in camp), items, stance))
+        items = [next((c for c in top if stance.sign * polarity(c.sentence, named, yes) > 0), top[0])
+                 for _, top in camp]
+        out.append(position("; ".join(holder for holder, _ in camp), items, stance))
     return out
 
 
@@ -395,34 +406,42 @@ def denial_conflict(heard: list[Voice]) -> list[Position]:
 
 
 def reported_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
-    """One source reporting a dispute: among its sentences on the question, some lean favourably and some
-    critically, and the text marks the contrast ('however', 'criticised'). Each side is named by its speaker
-    where the sentence names one."""
+    """One source reporting a dispute (`reported_sides`), on a question of judgement or of what was said."""
     q = reading.question
     if not (q.evaluative or q.answer_type == YESNO or re.search(r"\b(say|said|react\w*|view\w*|receiv\w*)\b",
                                                                  q.text, re.I)):
         return []
-    items = [c for v in heard[:1] for c in v.candidates[:6]]
+    for voice in heard:
+        sides = reported_sides(reading, voice)
+        if sides:
+            return [position(holder, items, stance) for holder, stance, items, _ in sides]
+    return []
+
+
+def reported_sides(reading: Reading, voice: Voice) -> list[tuple[str, Stance, list[Candidate], bool]]:
+    """The two sides of a dispute one holder reports, as (holder, stance, sentences, whether the sentences name
+    their speaker): among its sentences on
+    the question, some lean favourably and some critically, and the text marks the contrast ('however',
+    'criticised'). Each side is named by its speakers where the sentences name them; none where the question
+    names whose reaction it asks for ("How did the Commission react?": one voice, no dispute)."""
+    q = reading.question
+    items = voice.candidates[:6]
     if not any(CONTRAST.search(c.sentence) for c in items):
         return []
-    named = naming(q.text)
-    scored = [(c, polarity(c.sentence, named)) for c in items]
-    favourable = [c for c, p in sorted(scored, key=lambda x: -x[1]) if leaning([c.sentence], None, named) > 0][:2]
-    critical = [c for c, p in sorted(scored, key=lambda x: x[1]) if leaning([c.sentence], None, named) < 0][:2]
+    named, yes = naming(q.text), asked(q.text)
+    scored = [(c, polarity(c.sentence, named, yes)) for c in items]
+    favourable = [c for c, p in sorted(scored, key=lambda x: -x[1]) if leaning([c.sentence], None, named, yes) > 0][:2]
+    critical = [c for c, p in sorted(scored, key=lambda x: x[1]) if leaning([c.sentence], None, named, yes) < 0][:2]
     if not favourable or not critical:
         return []
     source = short_name(items[0].evidence)
     sides = [(side, stance, [m.group(1).strip()[:1].upper() + m.group(1).strip()[1:]
                                  for c in side for m in [SPEAKER.search(c.sentence)] if m])
              for side, stance in ((favourable, Stance.FAVOURABLE), (critical, Stance.CRITICAL))]
-    # the question names whose reaction it asks for ("How did the Commission react?"): one voice, no dispute
     said = [stems(" ".join(c.sentence for c in side)) for side, _, _ in sides]
     for (_, _, speakers), other in zip(sides, reversed(said)):
         if (stems(" ".join(speakers)) - other) & set(q.topics):
             return []
-    out = []
-    for side, stance, speakers in sides:
-        holder = (f"{', '.join(dict.fromkeys(speakers))} (as reported in {source})" if speakers
-                  else f"{stance.value.capitalize()} views reported in {source}")
-        out.append(position(holder, side, stance))
-    return out
+    return [(f"{', '.join(dict.fromkeys(speakers))} (as reported in {source})" if speakers
+             else f"{stance.value.capitalize()} views reported in {source}", stance, side, bool(speakers))
+            for side, stance, speakers in sides]

@@ -153,6 +153,23 @@ def is_english(word: str) -> bool:
     return w in every or any(w.endswith(old) and w[:-len(old)] + new in by_part[pos] for pos, old, new in rules)
 
 
+# English's negative and privative prefixes (un-, in- and its assimilated forms im-/il-/ir-, non-, dis-, mis-,
+# under-; general English morphology)
+NEGATIVE_PREFIXES = ("under", "non", "dis", "mis", "un", "in", "im", "il", "ir")
+
+
+@lru_cache(maxsize=20_000)
+def unprefixed(word: str) -> str | None:
+    """The word a negative prefix was put on ("underfunded" -> "funded", "insufficient" -> "sufficient",
+    "non-binding" -> "binding"), where what is left is an English word of four letters or more; else None."""
+    w = word.lower()
+    for prefix in NEGATIVE_PREFIXES:
+        rest = w[len(prefix):].lstrip("-")
+        if w.startswith(prefix) and len(rest) >= 4 and is_english(rest):
+            return rest
+    return None
+
+
 # The other side of the Atlantic's spelling of a word (general English orthography: -our/-or, -ise/-ize and its
 # derivations, -yse/-yze, -tre/-ter, -ence/-ense, -ogue/-og, -gement/-gment, a doubled l before a suffix).
 _SPELLINGS = [(re.compile(a), b) for a, b in (

@@ -145,6 +145,14 @@ REPORTS = {
     "tarn-visitor-guide.txt": [
         "The Tarn visitor guide describes walks in the valley.",
         "The Tarn footbridge was opened in 1936, after years of delay."],
+    # a yes/no question on a word no sentiment lexicon rates; one holder is a summary of named speakers
+    "lorvan-government-report.txt": [
+        "The Lorvan government report describes the national institutions.",
+        "In 2021 the Lorvan ombudsman office received sufficient staff to carry out all of its tasks."],
+    "lorvan-stakeholders-summary.txt": [
+        "The summary of stakeholders' submissions on Lorvan covers the national institutions.",
+        "The Bar Council noted that the Lorvan ombudsman office was strengthened by the 2020 act. The Civic Forum "
+        "noted, however, that the office remained understaffed."],
 }
 
 
@@ -383,6 +391,20 @@ def test_a_dispute_reported_in_one_document_has_two_sides(assistant):
     assert answer.found and answer.disagreement
     holders = " | ".join(p.holder for p in answer.positions)
     assert "Farmers Association" in holders and "Anglers Club" in holders
+
+
+def test_the_speakers_a_summary_reports_are_holders_on_their_own_sides(assistant):
+    # "staffed" is rated by no lexicon: the question's word is its "yes", "understaffed" its "no"
+    answer = assistant.ask("Is the Lorvan ombudsman office adequately staffed?")
+    check(answer)
+    assert answer.found and answer.disagreement
+    by_stance = {p.stance: p for p in answer.positions}
+    assert set(by_stance) == {"favourable", "critical"}
+    assert "Civic Forum" in by_stance["critical"].holder and "understaffed" in by_stance["critical"].summary
+    favourable = by_stance["favourable"]
+    assert "sufficient staff" in favourable.summary and "Civic Forum" not in favourable.holder
+    cited = {c.n: c.doc for c in answer.citations}
+    assert doc_of(assistant, "lorvan-government-report.txt") in {cited[n] for n in favourable.citations}
 
 
 def test_a_question_naming_one_speaker_of_a_reported_dispute_asks_for_that_voice(assistant):

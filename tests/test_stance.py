@@ -1,7 +1,7 @@
 """Stance from general English (rag/stance.py): valences composed over the parse."""
 import pytest
 
-from rag.stance import leaning, naming, polarity
+from rag.stance import asked, leaning, naming, polarity
 
 
 @pytest.mark.parametrize("favourable, critical", [
@@ -40,3 +40,31 @@ def test_the_judgement_asked_for_is_not_part_of_the_name():
     for question in ("Is Western criticism of the record fair?", "Is Western criticism of the treaty fair?"):
         assert naming(question) == {("western", "criticism")}  # the parser reads these two differently
     assert naming("Should the penny stay in circulation?") == frozenset()
+
+
+@pytest.mark.parametrize("question, word", [
+    ("Is the ombudsman office adequately funded?", "fund"),   # "be" + its complement
+    ("Should the state abolish the tax?", "abolish"),         # the main verb
+    ("Has the programme been a success?", "success"),
+])
+def test_a_yes_no_question_asks_about_one_word(question, word):
+    assert word in asked(question)
+
+
+def test_other_questions_ask_about_no_word():
+    assert asked("When was the dam completed?") == frozenset()
+    assert asked("How did the commission react to the plan?") == frozenset()
+
+
+def test_the_asked_word_is_the_question_s_yes_and_its_negative_form_its_no():
+    yes = asked("Is the ombudsman office adequately staffed?")
+    # VADER rates none of these words: without the question there is no lean at all
+    said = ["In 2021 the ombudsman office received sufficient staff for all of its tasks.",
+            "The bar council noted that the office remained understaffed.",
+            "The office is not adequately staffed.",
+            "The office lost half of its staff in 2021."]
+    assert [polarity(s) for s in said] == [0.0] * 4
+    favourable, prefixed, negated, reduced = (polarity(s, frozenset(), yes) for s in said)
+    assert favourable > 0 and prefixed < 0 and negated < 0 and reduced < 0
+    # another question's word is not this question's answer
+    assert polarity(said[0], frozenset(), asked("Is the office independent?")) == 0.0

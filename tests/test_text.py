@@ -1,5 +1,5 @@
 """The one text toolkit: sentences, stems, folding (issue 12 item 3)."""
-from rag.text import content_words, fold, in_view, sentences, stem, stems, words
+from rag.text import content_words, fold, in_view, sentences, stem, stems, unprefixed, words
 
 
 def test_sentences_keep_abbreviations_initials_and_decimals_together():
@@ -72,3 +72,9 @@ def test_a_sentence_is_shown_with_the_one_its_referring_word_points_to_and_the_n
     assert in_view(2, text) == [2, 3]
     assert in_view(3, text) == [2, 3]
     assert in_view(0, text[:1]) == [0]
+
+
+def test_a_negative_prefix_is_taken_off_where_an_english_word_is_left():
+    assert [unprefixed(w) for w in ("underfunded", "insufficient", "non-binding", "unfair", "illegal")] == \
+        ["funded", "sufficient", "binding", "fair", "legal"]
+    assert [unprefixed(w) for w in ("interest", "industry", "under", "unit", "funded")] == [None] * 5
