@@ -75,12 +75,17 @@ def short_name(e: Evidence) -> str:
     return name
 
 
-def setting(c: Candidate) -> set[str]:
+def setting(c: Candidate) -> frozenset[str]:
     """The stems of a candidate's paragraph, section, introduction and document title, and of each word a
     negative prefix is put on there (a paragraph on an "underfunded" body speaks of its funding)."""
     p = c.evidence.paragraph
-    text = f"{c.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}"
-    return stems(text) | {stem(rest) for w in words(text) for rest in [unprefixed(w)] if rest}
+    return _setting(f"{c.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}")
+
+
+@lru_cache(maxsize=4096)
+def _setting(text: str) -> frozenset[str]:
+    """`setting` of a text: read once per paragraph, though every sentence of it is a candidate."""
+    return frozenset(stems(text) | {stem(rest) for w in words(text) for rest in [unprefixed(w)] if rest})
 
 
 def speaks_to(c: Candidate, focus: set[str], reading: Reading) -> bool:
@@ -420,10 +425,10 @@ def reported_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
 
 def reported_sides(reading: Reading, voice: Voice) -> list[tuple[str, Stance, list[Candidate], bool]]:
     """The two sides of a dispute one holder reports, as (holder, stance, sentences, whether the sentences name
-    their speaker): among its sentences on
-    the question, some lean favourably and some critically, and the text marks the contrast ('however',
-    'criticised'). Each side is named by its speakers where the sentences name them; none where the question
-    names whose reaction it asks for ("How did the Commission react?": one voice, no dispute)."""
+    their speaker): among its sentences on the question, some lean favourably and some critically, and the text
+    marks the contrast ('however', 'criticised'). Each side is named by its speakers where the sentences name
+    them; none where the question names whose reaction it asks for ("How did the Commission react?": one voice,
+    no dispute)."""
     q = reading.question
     items = voice.candidates[:6]
     if not any(CONTRAST.search(c.sentence) for c in items):
