@@ -103,6 +103,47 @@ def pairs(rows: list[dict], every_paragraph: dict[str, list[str]]) -> list[tuple
     return out
 
 
+# A name (capitalised words, not the question's first) or a figure (a year, a number): what SQuAD 2.0's writers
+# most often swapped to make a question its paragraph does not answer (Rajpurkar, Jia & Liang 2018, table 2).
+SWAPPABLE = re.compile(r"(?<=\s)[A-Z][\w'’-]*(?:\s+(?:of|the|de|von|van|and)?\s*[A-Z][\w'’-]*)*|\b\d[\d,.]*\b")
+
+
+def shape(span: str) -> str:
+    """A swappable span's kind: a year, another figure, or a name of so many words."""
+    if re.fullmatch(r"1\d{3}|20\d{2}", span):
+        return "year"
+    return "figure" if span[0].isdigit() else f"name{len(span.split())}"
+
+
+def swapped(rows: list[dict], every_paragraph: dict[str, list[str]], seed: int = 13) -> list[tuple[str, str, int, str]]:
+    """(question, passage, 0, "swapped"): each answerable row whose question names something gets a copy with one
+    name or figure replaced by another of the same shape from another paragraph of its article that its own
+    paragraph does not hold, read with its own paragraph: a question that paragraph does not answer, made as
+    SQuAD 2.0's writers made theirs. Training data only: held-apart scores stay on SQuAD's own questions."""
+    rng = np.random.default_rng(seed)
+    pools: dict[str, dict[str, list[str]]] = {}
+    for title, paragraphs in every_paragraph.items():
+        pool = pools.setdefault(title, {})
+        for paragraph in paragraphs:
+            for m in SWAPPABLE.finditer(paragraph):
+                pool.setdefault(shape(m.group(0)), []).append(m.group(0))
+    out = []
+    for r in rows:
+        if r["is_impossible"]:
+            continue
+        spans = [m for m in SWAPPABLE.finditer(r["question"])]
+        if not spans:
+            continue
+        m = spans[rng.integers(len(spans))]
+        own = r["context"].lower()
+        choices = sorted({v for v in pools[r["title"]].get(shape(m.group(0)), []) if v.lower() not in own
+                          and v.lower() not in r["question"].lower()})
+        if choices:
+            new = choices[rng.integers(len(choices))]
+            out.append((r["question"][:m.start()] + new + r["question"][m.end():], r["context"], 0, "swapped"))
+    return out
+
+
 def sentence_pairs(rows: list[dict], every_paragraph: dict[str, list[str]], others: int = 2,
                    unanswerable: int = 3) -> list[tuple[str, str, int, str]]:
     """(question, sentence, label, kind) for --level sentence: an answerable row gives its answer's sentences
@@ -305,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="read a question with a passage (answerability) or with one sentence (sentence choice)")
     parser.add_argument("--held-apart-only", action="store_true",
                         help="score the held-apart pairs only, not the training pairs again (minutes on 2 cores)")
+    parser.add_argument("--swapped", action="store_true",
+                        help="passage level: add a swapped-name or -figure copy of each answerable training question")
     parser.add_argument("--export", action="store_true", help="write the int8 ONNX reader to --out")
     parser.add_argument("--out", help=f"the ONNX file (default {READERS}/LEVEL_reader.onnx)")
     parser.add_argument("--checkpoint", help=f"the torch weights (default {READERS}/LEVEL_reader.pt)")
@@ -323,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
             ps.append(r["context"])
     train_rows, test_rows = split(rows, fold=args.fold)
     data, test = make(train_rows, every_paragraph), make(test_rows, every_paragraph)
+    if args.swapped and args.level == "passage":
+        data += swapped(train_rows, every_paragraph)
     rng = np.random.default_rng(13)
     if args.limit:
         data = [data[i] for i in rng.choice(len(data), size=min(args.limit, len(data)), replace=False)]

@@ -369,6 +369,29 @@ def sampled(n_rows: int, questions: int) -> list[int]:
     return sorted(rng.choice(n_rows, size=min(questions, n_rows), replace=False).tolist())
 
 
+def extraction(train: Path, work: Path, questions: int):
+    """The sampled questions read through the real retriever (`extract`), the ranker fitted on the fitting part
+    and every question's candidates ranked by it and its question features computed: -> (items, held-apart
+    articles, salience, ranker). What `main` fits the rest on, and what bench/answerability.py compares models on."""
+    rows = [json.loads(line) for line in gzip.open(train, "rt", encoding="utf-8")]
+    held = held_apart(rows)
+    chosen = set(sampled(len(rows), questions))
+    sample = [rows[i] for i in sorted(chosen)]
+    salience = fit_salience([r for i, r in enumerate(rows) if r["title"] not in held and i not in chosen])
+    print(f"{len(rows)} questions, {len({r['title'] for r in rows})} articles ({len(held)} held apart); using "
+          f"{len(sample)}", file=sys.stderr)
+    from rag.chain import Assistant
+
+    store = build_store(rows, work, get_settings())
+    assistant = Assistant(store.settings, store)
+    items = extract(sample, assistant, salience)
+    ranker = fit_ranker([it for it in items if it["title"] not in held])
+    rank_with(items, ranker)
+    for it in items:
+        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], it["weight"], it["known"])
+    return items, held, salience, ranker
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -379,30 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(FITTED))
     args = parser.parse_args(argv)
 
-    rows = [json.loads(line) for line in gzip.open(args.train, "rt", encoding="utf-8")]
-    held = held_apart(rows)
-    chosen = set(sampled(len(rows), args.questions))
-    sample = [rows[i] for i in sorted(chosen)]
-    salience = fit_salience([r for i, r in enumerate(rows) if r["title"] not in held and i not in chosen])
-    print(f"{len(rows)} questions, {len({r['title'] for r in rows})} articles ({len(held)} held apart); using "
-          f"{len(sample)}", file=sys.stderr)
-    from rag.chain import Assistant
-
-    store = build_store(rows, Path(args.work), get_settings())
-    assistant = Assistant(store.settings, store)
-    items = extract(sample, assistant, salience)
+    items, held, salience, ranker = extraction(Path(args.train), Path(args.work), args.questions)
     fit_items = [it for it in items if it["title"] not in held]
     test_items = [it for it in items if it["title"] in held]
-
-    ranker = fit_ranker(fit_items)
-    rank_with(items, ranker)
     names = list(SENTENCE_FEATURES)
 
     def logits(it):
         return ranker(it["x"]) if len(it["x"]) else np.zeros(0)
 
-    for it in items:
-        it["qx"] = question_features(it["q"], it["ranked"], it["evidence"], it["weight"], it["known"])
     fitted_on = [it for it in fit_items if it["kind"] in KIND_SHARES]
     fx = np.stack([it["qx"] for it in fitted_on])
     answerable = fit_logistic(fx, np.array([it["answerable"] for it in fitted_on]),
@@ -447,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     out = {
         "about": "Fitted by `python -m rag fit` (rag/fit.py) on " + Path(args.train).name +
-                 f"; {len(sample)} questions, articles {sorted(held)} held apart. Do not edit by hand.",
+                 f"; {sum(it['kind'] in ('answerable', 'unanswerable') for it in items)} questions, articles {sorted(held)} held apart. Do not edit by hand.",
         "ranker": ranker.to_json(names),
         "answerable": answerable.to_json(QUESTION_FEATURES),
         "threshold": round(threshold, 4),

@@ -67,3 +67,24 @@ def test_sentence_pairs_label_the_answers_sentence_and_take_negatives_that_hold_
     assert len(others) == 2 and "The harbour opened a museum in 1950." in others  # most words shared first
     assert sum(kind == "unanswerable" for *_, kind in made) == 2 and all(
         label == 0 for q, _, label, kind in made if kind == "unanswerable")
+
+
+def test_swapped_questions_change_one_name_or_figure_to_one_their_paragraph_does_not_hold():
+    from bench.train_reader import SWAPPABLE, shape, swapped
+
+    own = "The Grand Harbour opened in 1901 under Mayor Alice Brown with two piers."
+    other = "In 1950 Mayor Tom Green added a museum; the Old Dock closed in 1962."
+    rows = [{"title": "Port", "question": "When did the Grand Harbour open under Alice Brown?", "context": own,
+             "answers": ["1901"], "is_impossible": False},
+            {"title": "Port", "question": "Who closed the Old Dock in 1962?", "context": other, "answers": [],
+             "is_impossible": True}]
+    made = swapped(rows, {"Port": [own, other]})
+    assert len(made) == 1  # the unanswerable row gives none
+    question, passage, label, kind = made[0]
+    assert (passage, label, kind) == (own, 0, "swapped") and question != rows[0]["question"]
+    before = [m.group(0) for m in SWAPPABLE.finditer(rows[0]["question"])]
+    after = [m.group(0) for m in SWAPPABLE.finditer(question)]
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after) and len(changed) == 1
+    old, new = changed[0]
+    assert shape(old) == shape(new) and new.lower() not in own.lower() and new in other
