@@ -251,6 +251,8 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
             continue
         c, value = found
         of = slot(c.sentence, value, set(q.proper))
+        if q.answer_type not in TYPED and not (of[1] | of[2]) & set(q.topics):
+            continue  # a question that names no type asks for a value of what it names, not any year a holder gives
         if first is None:
             first = of
         elif not same_slot(first, of, kind):

@@ -111,7 +111,8 @@ def subject_of(question: str) -> str | None:
 # ------------------------------------------------------------------ values of a type in a sentence
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATE = re.compile(rf"\b(?:(?:1[0-9]|20)\d\d(?:s|'s)?|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})\b|(?:{MONTHS})\.? \d{{1,2}}|"
+# a year is four digits, not the start of a longer figure ("close to 12000 persons" holds no year 1200)
+_DATE = re.compile(rf"\b(?:(?:1[0-9]|20)\d\d(?:s|'s)?(?!\d|[.,]\d)|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})\b|(?:{MONTHS})\.? \d{{1,2}}|"
                    rf"(?:{MONTHS})\b(?= (?:of )?(?:1[0-9]|20)\d\d)|\d{{1,2}}(?:st|nd|rd|th)?[- ]century|"
                    rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
                    rf"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"

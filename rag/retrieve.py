@@ -29,7 +29,7 @@ from pydantic import ConfigDict
 from rag.model import Evidence
 from rag.model import FOOTNOTE, HEADING, Document, Paragraph
 from rag import text as text_toolkit
-from rag.question import acronym_typed, named_labels
+from rag.question import acronym_typed, named_labels, read
 from rag.store import Store
 from rag.text import content_words, stem
 
@@ -298,6 +298,18 @@ class Retriever:
         typed_set, known = set(typed), (lexicon or self.lexicon()).df.__contains__
         return [t.upper() if acronym_typed(t, typed_set, known) else t for t in map(stem, typed)]
 
+    @staticmethod
+    def naming(question: str, lexicon: Lexicon, k: int, allowed: set[str]) -> list[tuple[Paragraph, float]]:
+        """Every paragraph holding the rarest name the question asks about, where no more than k paragraphs hold
+        it (as many as the answer writer reads): what a question asks of a name is in the few paragraphs that
+        name it, and dense search does not see a name in passing ("... the courts (Germany)"), so the fusion can
+        rank such a paragraph below the top k."""
+        names = [t for t in read(question).proper if t in lexicon.df and not t.isdigit()]
+        if not names:
+            return []
+        rarest = min(names, key=lambda t: lexicon.df[t])
+        return lexicon.search([rarest], k, allowed) if lexicon.df[rarest] <= k else []
+
     def retrieve(self, question: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[Evidence]:
         settings = self.store.settings
         k = k or settings.top_k
@@ -345,6 +357,11 @@ class Retriever:
         for hits in (dense, lexical):  # each search's first choice is read, however the other search ranks it
             if hits and hits[0][0].id not in chosen:
                 chosen.append(hits[0][0].id)
+        for p, _ in self.naming(question, lexicon, k, allowed):
+            if p.id not in chosen:
+                by_id.setdefault(p.id, p)
+                dense_sim.setdefault(p.id, lexicon.similarity(query, p.id))
+                chosen.append(p.id)
         named = lexicon.labelled(named_labels(question), allowed)  # "recommendation 98.4": that item, first
         for p in named:
             by_id[p.id] = p

@@ -9,7 +9,7 @@ import pytest
 
 from rag.compose import Composer, Request, drain
 from rag.compose.both_sides import BothSides
-from rag.compose.extractive import Extractive, Pick, shown_indices
+from rag.compose.extractive import RECOMMENDS, Extractive, Pick, choose, shown_indices
 from rag.model import MARKER, Draft, Position
 from rag.text import sentences
 
@@ -57,6 +57,34 @@ def test_a_refusal_does_not_call_a_slip_it_read_as_a_known_word_unknown(corpus_a
     draft = Extractive().compose(request)
     assert not draft.found and "jupiter" in draft.text.lower()
     assert "uighers" not in draft.text.lower()
+
+
+@pytest.mark.parametrize("sentence, recommends", [
+    ("The Committee recommended that the State ratify the Convention.", True),
+    ("States should end the practice.", True),
+    ("It urges the Government to act.", True),
+    ("Germany appreciated efforts to implement recommendations from the previous review.", False),
+    ("The recommendation is incomprehensible.", False),
+    ("The proposal was welcomed.", False),
+])
+def test_a_sentence_recommends_by_its_verb_not_by_speaking_of_recommendations(sentence, recommends):
+    assert bool(RECOMMENDS.search(sentence)) is recommends
+
+
+def test_a_recommendation_question_is_answered_by_the_items_not_by_a_sentence_about_recommendations():
+    """"What did Corvania recommend?": the reader ranks first a sentence that names Corvania and speaks of
+    recommendations; the answer is the item Corvania made, which the reader ranks below it."""
+    from rag.model import Document, Evidence, Paragraph, RECOMMENDATION
+    from rag.question import read
+    from rag.reading import Candidate, Reading
+
+    doc = Document("d", "Review report", "0", "txt", 2)
+    said = Paragraph("d-1", "d", 1, "78", "paragraph", "Corvania appreciated efforts to implement recommendations.")
+    item = Paragraph("d-2", "d", 2, "122.7", RECOMMENDATION, "Reduce the backlog of court cases (Corvania)")
+    candidates = [Candidate(Evidence(1, said, doc, 0.6), 0, said.text, None, 3.0, 0.9),
+                  Candidate(Evidence(2, item, doc, 0.3), 0, item.text, None, 1.0, 0.1)]
+    reading = Reading(read("What did Corvania recommend?"), candidates, 0.9, 0.2)
+    assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7"]
 
 
 def test_a_picked_sentence_brings_the_sentences_that_refer_to_or_back_from_it():

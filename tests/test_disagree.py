@@ -145,6 +145,14 @@ REPORTS = {
     "tarn-visitor-guide.txt": [
         "The Tarn visitor guide describes walks in the valley.",
         "The Tarn footbridge was opened in 1936, after years of delay."],
+    # what a thing is, told by two holders who each give a year of something else
+    "brenna-housing-ministry.txt": [
+        "The Brenna ministry of housing reports on its programmes.",
+        "The Brenna housing programme, adopted in 2017, builds social flats for young families."],
+    "brenna-tenants-network.txt": [
+        "The Brenna tenants network reviewed housing policy.",
+        "The Brenna housing programme helps young families, but tenants who applied in 2013 waited years for a "
+        "flat."],
     # a yes/no question on a word no sentiment lexicon rates; one holder is a summary of named speakers
     "lorvan-government-report.txt": [
         "The Lorvan government report describes the national institutions.",
@@ -301,6 +309,14 @@ def test_what_happened_asks_for_no_value_so_two_dates_of_two_events_do_not_confl
     assert answer.found and answer.disagreement is False and answer.positions == []
     assert {doc_of(assistant, "kestrel-dam-history.txt"), doc_of(assistant, "kestrel-dam-safety-review.txt")} <= \
         {c.doc for c in answer.citations}  # both are heard, side by side
+
+
+def test_a_question_of_what_a_thing_is_asks_for_no_year_of_something_else(assistant):
+    """"What is X?" asks for a value only of what it names: the programme's year of adoption and the year some
+    tenants applied are not rival answers (policy reports give a year in nearly every sentence)."""
+    answer = assistant.ask("What is the Brenna housing programme?")
+    check(answer)
+    assert answer.found and answer.disagreement is False and answer.positions == []
 
 
 def test_a_date_of_another_event_is_no_answer_to_when_this_one_happened(assistant):

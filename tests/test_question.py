@@ -26,6 +26,15 @@ def test_values_of_the_asked_type_that_the_question_does_not_name():
     assert "Tam the Wanderer" in values("The album was recorded by Tam the Wanderer in 2013.", PERSON, q)
 
 
+def test_a_year_is_four_digits_not_the_start_of_a_longer_figure():
+    q = read("When did the office open?")
+    assert values("Close to 12000 persons had not regularised their status.", DATE, q) == []
+    assert values("It cost 1500.5 euros.", DATE, q) == []
+    assert values("The act of 2010 was amended in 2015.", DATE, q) == ["2010", "2015"]
+    assert values("In the 1990s about 15000 people left.", DATE, q) == ["1990s"]
+    assert values("Close to 12000 persons had not regularised their status.", NUMBER, read("How many?")) == ["12000"]
+
+
 def test_a_list_marker_is_not_a_quantity_nor_is_the_question_s_own_name():
     q = read("How many seats does the Harbour Council have?")
     assert values("The act (1) widens the council's remit and (2) adds 12 seats.", NUMBER, q) == ["12"]

@@ -247,6 +247,36 @@ def test_each_search_s_first_choice_is_read_whatever_the_fusion_ranks(tmp_path):
         store.close()
 
 
+def test_every_paragraph_naming_the_question_s_rarest_name_is_read_when_few_do(tmp_path):
+    """"What did Norway recommend to Ruritania?": the items Norway made name it only in a bracket at their end,
+    so the meaning-search ranks them among the last and the fusion below paragraphs about recommending; the
+    few paragraphs that name Norway are what the question asks about, and all of them reach the reader."""
+    docs = tmp_path / "docs"
+    write_report(docs, "review-2023.txt", [
+        *(f"The {body} recommended that Ruritania {act} and report on how it implements the recommendations."
+          for body in ("review", "committee", "rapporteur", "working group", "council")
+          for act in ("ratify the remaining treaties", "strengthen its human rights institution",
+                      "combat discrimination in employment", "improve conditions in detention",
+                      "protect the rights of migrants", "end violence against women")),
+        "Reduce the backlog of court cases by improving the staffing of the courts (Norway)",
+        "Ensure the right to drinking water for everyone in rural settlements (Norway) (Chile)",
+        "Norway welcomed the progress made by Ruritania since the previous review.",
+    ])
+    store = Store(settings_for(tmp_path / "store"), write=True)
+    try:
+        assert all(r.ok for r in ingest_paths(store, [docs]))
+        retriever = Retriever(store)
+        question = "What did Norway recommend to Ruritania?"
+        naming = {p.id for p in retriever.lexicon().paragraphs if "Norway" in p.text}
+        assert len(naming) == 3
+        meaning = [p.id for p, _ in store.search(store.embeddings.embed_query(question), 40)]
+        assert len(naming & set(meaning[:20])) == 1  # the case this is about: two of them rank among the last
+        chosen = {e.paragraph.id for e in retriever.retrieve(question, k=3)}
+        assert naming <= chosen
+    finally:
+        store.close()
+
+
 def test_retrieve_finds_a_new_document_by_its_words(two_reports):
     store, tmp_path = two_reports
     retriever = Retriever(store)

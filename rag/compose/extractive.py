@@ -23,6 +23,10 @@ from rag.reading import Reading
 from rag.text import in_view, sentences, stem, topic_words, words
 
 RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
+# a sentence that makes a recommendation, by its verb ("X recommended that ...", "should"); not one that only
+# speaks of recommendations ("Germany appreciated efforts to implement recommendations")
+RECOMMENDS = re.compile(r"\b(recommend(s|ed|ing)?|should|must|call(s|ed)? (up)?on|urg(e|es|ed|ing)|propos(e|es|ed|ing))\b",
+                        re.I)
 CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
 
 
@@ -37,11 +41,11 @@ class Pick:
 def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int) -> list[Pick]:
     """The best sentences until their probabilities add up to `coverage`: one when the ranker is sure, more when
     it is not. At most two from one paragraph, no repeats. A question asking for recommendations gets the
-    recommendation items (and sentences that recommend) among the candidates first."""
+    recommendation items (and sentences that make one: `RECOMMENDS`) among the candidates first."""
     ranked = reading.candidates
     limit = max_sentences
     if reading.question.answer_type == REC:
-        recs = [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDING.search(c.sentence)]
+        recs = [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDS.search(c.sentence)]
         if recs:
             ranked, limit = recs, max_items
     total = sum(c.prob for c in ranked) or 1.0
