@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,18 @@ def write_report(folder, name: str, paragraphs: list[str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text("\n\n".join(f"{i}. {p}" for i, p in enumerate(paragraphs, 1)) + "\n",
                                encoding="utf-8")
+
+
+@contextmanager
+def retriever_over(tmp_path, name: str, paragraphs: list[str]):
+    """A store of one report written here, ingested for real, and its retriever."""
+    write_report(tmp_path / "docs", name, paragraphs)
+    store = Store(settings_for(tmp_path / "store"), write=True)
+    try:
+        assert all(r.ok for r in ingest_paths(store, [tmp_path / "docs"]))
+        yield store, Retriever(store)
+    finally:
+        store.close()
 
 
 @pytest.fixture
@@ -226,33 +239,25 @@ def test_a_damaged_kept_index_is_built_again_and_replaced(two_reports):
 def test_each_search_s_first_choice_is_read_whatever_the_fusion_ranks(tmp_path):
     """Reciprocal-rank fusion favours paragraphs both searches rank fairly well; a paragraph only one search
     finds, but finds first (a rare figure or phrase the meaning-search misses), must still reach the reader."""
-    docs = tmp_path / "docs"
-    write_report(docs, "transport-2023.txt", [
+    with retriever_over(tmp_path, "transport-2023.txt", [
         "Ferry services across the islands were audited and the ferry operators' accounts were found in order.",
         "The audit of island ferry services recommended new ferry timetables and cheaper ferry fares.",
         "Island ferry operators told the audit that ferry demand rose as fares fell.",
         "Ledger 4471-Q, kept by a harbour clerk, lists what the Corvane crossing was paid each month.",
-    ])
-    store = Store(settings_for(tmp_path / "store"), write=True)
-    try:
-        assert all(r.ok for r in ingest_paths(store, [docs]))
-        retriever = Retriever(store)
+    ]) as (store, retriever):
         question = "What does ledger 4471-Q say about the ferry audit?"
         lexical_first = retriever.lexicon().search(retriever.query_terms(question), 1, None)[0][0]
         dense_first = store.search(store.embeddings.embed_query(question), 1)[0][0]
         assert lexical_first.id != dense_first.id  # the case this is about: the two searches disagree
         chosen = {e.paragraph.id for e in retriever.retrieve(question, k=1)}
         assert {lexical_first.id, dense_first.id} <= chosen
-    finally:
-        store.close()
 
 
 def test_every_paragraph_naming_the_question_s_rarest_name_is_read_when_few_do(tmp_path):
     """"What did Norway recommend to Ruritania?": the items Norway made name it only in a bracket at their end,
     so the meaning-search ranks them among the last and the fusion below paragraphs about recommending; the
     few paragraphs that name Norway are what the question asks about, and all of them reach the reader."""
-    docs = tmp_path / "docs"
-    write_report(docs, "review-2023.txt", [
+    with retriever_over(tmp_path, "review-2023.txt", [
         *(f"The {body} recommended that Ruritania {act} and report on how it implements the recommendations."
           for body in ("review", "committee", "rapporteur", "working group", "council")
           for act in ("ratify the remaining treaties", "strengthen its human rights institution",
@@ -261,11 +266,7 @@ def test_every_paragraph_naming_the_question_s_rarest_name_is_read_when_few_do(t
         "Reduce the backlog of court cases by improving the staffing of the courts (Norway)",
         "Ensure the right to drinking water for everyone in rural settlements (Norway) (Chile)",
         "Norway welcomed the progress made by Ruritania since the previous review.",
-    ])
-    store = Store(settings_for(tmp_path / "store"), write=True)
-    try:
-        assert all(r.ok for r in ingest_paths(store, [docs]))
-        retriever = Retriever(store)
+    ]) as (store, retriever):
         question = "What did Norway recommend to Ruritania?"
         naming = {p.id for p in retriever.lexicon().paragraphs if "Norway" in p.text}
         assert len(naming) == 3
@@ -273,8 +274,6 @@ def test_every_paragraph_naming_the_question_s_rarest_name_is_read_when_few_do(t
         assert len(naming & set(meaning[:20])) == 1  # the case this is about: two of them rank among the last
         chosen = {e.paragraph.id for e in retriever.retrieve(question, k=3)}
         assert naming <= chosen
-    finally:
-        store.close()
 
 
 def test_retrieve_finds_a_new_document_by_its_words(two_reports):
