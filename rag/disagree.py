@@ -240,13 +240,15 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     if kind is None:
         return []
     focus = asked_about(reading)
+    verb = predicate(q.text) if q.answer_type in TYPED else None
     sides: dict[str, list[tuple[Candidate, str]]] = {}
     first = None  # what the best answer's value is the value of
     for v in bearing:
         # the holder's answer: the first sentence it would show that gives a value of that type (a shown
         # candidate, or a sentence shown with it: "Bonner House is a historic home. It was built about 1835.")
-        found = next(((s, x[0]) for c, _ in reading.shown(v.candidates) if speaks_to(c, focus, reading)
-                      for s in around(c) for x in [values(s.sentence, kind, q)] if x), None)
+        found = next(((s, of_verb(s.sentence, x, q, verb)) for c, _ in reading.shown(v.candidates)
+                      if speaks_to(c, focus, reading) for s in around(c) for x in [values(s.sentence, kind, q)] if x),
+                     None)
         if found is None:
             continue
         c, value = found
@@ -258,13 +260,28 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         elif not same_slot(first, of, kind):
             continue  # a value of something else: 300 pupils of a town's school, not 2,364 residents of the town
         key = normal_value(value)
-        match = next((k for k in sides if k == key or key in {normal_value(x) for x in
-                                                               values(sides[k][0][0].sentence, kind, q)}), None)
+        # one side where either holder's answer sentence also gives the other's value (a holder that lists the
+        # value another answers with does not contradict it)
+        own = {normal_value(x) for x in values(c.sentence, kind, q)}
+        match = next((k for k in sides if k == key or k in own or key in {normal_value(x) for x in
+                                                                          values(sides[k][0][0].sentence, kind, q)}),
+                     None)
         sides.setdefault(match or key, []).append((c, value))
     if len(sides) < 2:
         return []
     return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
                      value=members[0][1]) for members in sides.values()]
+
+
+def of_verb(sentence: str, found: list[str], q, verb: str | None) -> str:
+    """Of a sentence's values of the asked type, the one that hangs from the question's verb in the parse, where
+    one does ("Who edited the anthology?": "... of poems by Ann Ross, edited by Tom Lee" answers Tom Lee); else
+    the first."""
+    if verb is not None:
+        for value in found:
+            if verb in slot(sentence, value, set(q.proper))[1]:
+                return value
+    return found[0]
 
 
 def around(c: Candidate) -> list[Candidate]:
@@ -335,8 +352,13 @@ def same_slot(a: tuple, b: tuple, kind: str) -> bool:
 
 def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
     """Two holders give one sentence with a single span changed (the same passage, another answer). The
-    changed spans are the values; they must not be words of the question."""
-    asked = set(reading.question.topics) | set(reading.question.proper)
+    changed spans are the values; they must not be words of the question. A question that asks for a value of a
+    type is answered by the span only where the span is such a value, and, where the question names its verb,
+    a value of that verb ("Who edited the anthology?" is not disputed by two passages naming two different poets
+    of it, edited by the same person; nor "Who directed the film?" by two passages calling it two genres)."""
+    q = reading.question
+    asked = set(q.topics) | set(q.proper)
+    verb = predicate(q.text) if q.answer_type in TYPED else None
     for i, a in enumerate(bearing):
         for b in bearing[i + 1:]:
             wa, wb = words(a.best.sentence), words(b.best.sentence)
@@ -350,8 +372,19 @@ def edit_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
             span_a, span_b = " ".join(wa[i1:i2]), " ".join(wb[j1:j2])
             if stems(span_a) & asked or stems(span_b) & asked:
                 continue
+            if q.answer_type in TYPED and not all(answers_as_asked(sentence, span, q, verb) for sentence, span in
+                                                  ((a.best.sentence, span_a), (b.best.sentence, span_b))):
+                continue
             return [position(a.holder, [a.best], value=span_a), position(b.holder, [b.best], value=span_b)]
     return []
+
+
+def answers_as_asked(sentence: str, span: str, q, verb: str | None) -> bool:
+    """Whether a changed span is a value of the asked type in its sentence, and, where the question names its
+    verb and the sentence uses it, hangs from that verb in the parse (`slot`)."""
+    found = [v for v in values(sentence, q.answer_type, q) if span in v or v in span]
+    return bool(found) and (verb is None or verb not in stems(sentence) or
+                            any(verb in slot(sentence, v, set(q.proper))[1] for v in found))
 
 
 def proposes(c: Candidate) -> bool:

@@ -145,6 +145,27 @@ REPORTS = {
     "tarn-visitor-guide.txt": [
         "The Tarn visitor guide describes walks in the valley.",
         "The Tarn footbridge was opened in 1936, after years of delay."],
+    # one passage, edited: a span changed that answers one question and not another
+    "lark-film-festival-notes.txt": [
+        "The Lark festival notes describe the films shown.",
+        "The Lark film is a Canadian documentary, directed by Tom Lee and released in 2005."],
+    "lark-film-catalogue.txt": [
+        "The Lark catalogue lists films for schools.",
+        "The Lark film is a Canadian short drama, directed by Tom Lee and released in 2005."],
+    "wren-anthology-review.txt": [
+        "The Wren review covers poetry books.",
+        "The Wren anthology is a collection of poems by Ann Ross, edited by Paul Hart in 1990."],
+    "wren-anthology-listing.txt": [
+        "The Wren listing names books of the decade.",
+        "The Wren anthology is a collection of poems by Mary Chen, edited by Paul Hart in 1990."],
+    # one holder lists several places, among them the one the other answers with
+    "pell-mill-heritage-note.txt": [
+        "The Pell heritage note records old mills.",
+        "The Pell mill is a stone building located at Dunford."],
+    "pell-mill-register-entry.txt": [
+        "The Pell register entry was copied from a listing page.",
+        "Mill Contributing property Show map of Essex Show map of the United Kingdom Location Front St., Dunford, "
+        "Essex Built about 1820 The Pell mill is a stone building located at Dunford, Essex."],
     # what a thing is, told by two holders who each give a year of something else
     "brenna-housing-ministry.txt": [
         "The Brenna ministry of housing reports on its programmes.",
@@ -309,6 +330,24 @@ def test_what_happened_asks_for_no_value_so_two_dates_of_two_events_do_not_confl
     assert answer.found and answer.disagreement is False and answer.positions == []
     assert {doc_of(assistant, "kestrel-dam-history.txt"), doc_of(assistant, "kestrel-dam-safety-review.txt")} <= \
         {c.doc for c in answer.citations}  # both are heard, side by side
+
+
+@pytest.mark.parametrize("question, disputed", [
+    ("What is the genre of the Lark film?", True),      # the changed span: documentary / short drama
+    ("Who directed the Lark film?", False),             # both say Tom Lee; the genres are no names
+    ("Whose poems are in the Wren anthology?", True),   # the changed span: Ann Ross / Mary Chen
+    ("Who edited the Wren anthology?", False),          # both say Paul Hart; the poets are not its editors
+])
+def test_an_edited_passage_disputes_only_the_question_its_changed_span_answers(assistant, question, disputed):
+    answer = assistant.ask(question)
+    check(answer)
+    assert answer.found and answer.disagreement is disputed
+
+
+def test_a_holder_whose_sentence_also_gives_the_others_value_does_not_contradict_it(assistant):
+    answer = assistant.ask("Where is the Pell mill located?")
+    check(answer)
+    assert answer.found and answer.disagreement is False
 
 
 def test_a_question_of_what_a_thing_is_asks_for_no_year_of_something_else(assistant):
