@@ -111,9 +111,13 @@ def subject_of(question: str) -> str | None:
 # ------------------------------------------------------------------ values of a type in a sentence
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-# a year is four digits, not the start of a longer figure ("close to 12000 persons" holds no year 1200)
-_DATE = re.compile(rf"\b(?:(?:1[0-9]|20)\d\d(?:s|'s)?(?!\d|[.,]\d)|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})\b|(?:{MONTHS})\.? \d{{1,2}}|"
-                   rf"(?:{MONTHS})\b(?= (?:of )?(?:1[0-9]|20)\d\d)|\d{{1,2}}(?:st|nd|rd|th)?[- ]century|"
+# A date is one value however much of it is written ("14 November 2019", "December 2015", "March 3, 1990", "1990s");
+# a year is four digits and a day one or two, not the start of a longer figure ("close to 12000 persons" holds no
+# year 1200, "In December 2015" no 20 December).
+_YEAR = r"(?:1[0-9]|20)\d\d(?!\d|[.,]\d)"
+_DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})\b(?:,? {_YEAR})?|"
+                   rf"(?:{MONTHS})\.? \d{{1,2}}(?!\d)(?:,? {_YEAR})?|(?:{MONTHS})\b\.?,? (?:of )?{_YEAR}|"
+                   rf"{_YEAR}(?:s|'s)?|\d{{1,2}}(?:st|nd|rd|th)?[- ]century|"
                    rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
                    rf"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
                    rf"twenty-first) century|\d+ (?:BC|AD|BCE|CE)\b)", re.I)

@@ -158,6 +158,13 @@ REPORTS = {
     "wren-anthology-listing.txt": [
         "The Wren listing names books of the decade.",
         "The Wren anthology is a collection of poems by Mary Chen, edited by Paul Hart in 1990."],
+    # one verb, two acts: the plan adopted, and a budget adopted for its studies
+    "hollin-council-minutes.txt": [
+        "The Hollin council minutes record its decisions.",
+        "The council adopted the Hollin plan on 3 May 2018 after a public hearing."],
+    "hollin-planning-digest.txt": [
+        "The Hollin planning digest follows the council.",
+        "In June 2016, the council adopted a budget for the first studies of the Hollin plan."],
     # one holder lists several places, among them the one the other answers with
     "pell-mill-heritage-note.txt": [
         "The Pell heritage note records old mills.",
@@ -342,6 +349,13 @@ def test_an_edited_passage_disputes_only_the_question_its_changed_span_answers(a
     answer = assistant.ask(question)
     check(answer)
     assert answer.found and answer.disagreement is disputed
+
+
+def test_a_date_of_another_act_of_the_asked_verb_is_no_rival_answer(assistant):
+    """The digest's council "adopted a budget" in June 2016: not when it adopted the plan."""
+    answer = assistant.ask("When did the council adopt the Hollin plan?")
+    check(answer)
+    assert answer.found and answer.disagreement is False and "3 May 2018" in answer.answer
 
 
 def test_a_holder_whose_sentence_also_gives_the_others_value_does_not_contradict_it(assistant):

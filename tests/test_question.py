@@ -35,6 +35,13 @@ def test_a_year_is_four_digits_not_the_start_of_a_longer_figure():
     assert values("Close to 12000 persons had not regularised their status.", NUMBER, read("How many?")) == ["12000"]
 
 
+def test_a_date_is_one_value_however_much_of_it_is_written():
+    q = read("When was the plan adopted?")
+    assert values("The plan was adopted on 14 November 2019 at the 17th meeting.", DATE, q) == ["14 November 2019"]
+    assert values("In December 2015, the council met.", DATE, q) == ["December 2015"]  # not 20 December
+    assert values("It opened on March 3, 1990 and closed in May.", DATE, q) == ["March 3, 1990"]
+
+
 def test_a_list_marker_is_not_a_quantity_nor_is_the_question_s_own_name():
     q = read("How many seats does the Harbour Council have?")
     assert values("The act (1) widens the council's remit and (2) adds 12 seats.", NUMBER, q) == ["12"]
