@@ -119,7 +119,7 @@ def predicate(question: str) -> str | None:
 
 def acted_on(verb) -> frozenset[str]:
     """The stems of what a verb acts on in the parse: its object or passive subject, the head noun with the nouns
-    compounded with it ("adopted the working group *report*" -> report, group, work); empty where that is a
+    compounded with it ("adopted the harbour works *plan*" -> plan, work, harbour); empty where that is a
     pronoun or there is none."""
     passive = verb.tag_ == "VBN" and any(x.dep_ in ("aux", "auxpass") and x.lemma_.lower() == "be"
                                          for x in verb.children)  # "When was the plan adopted?": nsubj, as parsed
@@ -130,15 +130,15 @@ def acted_on(verb) -> frozenset[str]:
 
 @lru_cache(maxsize=1024)
 def theme(question: str) -> frozenset[str]:
-    """What the question's own verb acts on ("When was the working group report *adopted*?" -> report, group,
-    work)."""
+    """What the question's own verb acts on ("When was the harbour works plan *adopted*?" -> plan, work,
+    harbour)."""
     return acted_on(next(parsed(question).sents).root)
 
 
 def of_another_act(sentence: str, wanted: frozenset[str], verb: str) -> bool:
     """Whether every use of the question's verb in the sentence acts on something else than the question's verb
-    does (`wanted`, its `theme`): "the Government adopted a *decision*" does not say when the *report* was
-    adopted. False where the question's verb acts on nothing it names, or the sentence's on nothing named (a
+    does (`wanted`, its `theme`): "the council adopted a *budget* for the plan" does not say when the *plan*
+    was adopted. False where the question's verb acts on nothing it names, or the sentence's on nothing named (a
     pronoun: "It was adopted in 2015")."""
     uses = [t for t in parsed(fold(sentence)) if t.pos_ in ("VERB", "AUX") and stem(t.lemma_.lower()) == verb]
     return bool(wanted) and bool(uses) and all(acted_on(t) and not acted_on(t) & wanted for t in uses)
@@ -280,7 +280,7 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
             continue
         c, value = found
         if verb and of_another_act(c.sentence, theme(q.text) - {q.counted}, verb):
-            continue  # the value of another act of the same verb: a decision adopted, not the report asked about
+            continue  # the value of another act of the same verb: a budget adopted, not the plan asked about
             #           (what a "how many" question counts is the answer's own noun, which may be another unit)
         of = slot(c.sentence, value, set(q.proper))
         if q.answer_type not in TYPED and not (of[1] | of[2]) & set(q.topics):

@@ -111,9 +111,9 @@ def subject_of(question: str) -> str | None:
 # ------------------------------------------------------------------ values of a type in a sentence
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-# A date is one value however much of it is written ("14 November 2019", "December 2015", "March 3, 1990", "1990s");
-# a year is four digits and a day one or two, not the start of a longer figure ("close to 12000 persons" holds no
-# year 1200, "In December 2015" no 20 December).
+# A date is one value however much of it is written ("3 May 2018", "June 2016", "March 3, 1990", "1990s"); a year
+# is four digits and a day one or two, not the start of a longer figure ("close to 15000 persons" holds no year
+# 1500, "In June 2016" no 20 June).
 _YEAR = r"(?:1[0-9]|20)\d\d(?!\d|[.,]\d)"
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})\b(?:,? {_YEAR})?|"
                    rf"(?:{MONTHS})\.? \d{{1,2}}(?!\d)(?:,? {_YEAR})?|(?:{MONTHS})\b\.?,? (?:of )?{_YEAR}|"

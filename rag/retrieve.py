@@ -302,7 +302,7 @@ class Retriever:
     def naming(question: str, lexicon: Lexicon, k: int, allowed: set[str]) -> list[tuple[Paragraph, float]]:
         """Every paragraph holding the rarest name the question asks about, where no more than k paragraphs hold
         it (as many as the answer writer reads): what a question asks of a name is in the few paragraphs that
-        name it, and dense search does not see a name in passing ("... the courts (Germany)"), so the fusion can
+        name it, and dense search does not see a name in passing ("... the courts (Norway)"), so the fusion can
         rank such a paragraph below the top k."""
         names = [t for t in read(question).proper if t in lexicon.df and not t.isdigit()]
         if not names:

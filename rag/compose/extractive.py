@@ -24,7 +24,7 @@ from rag.text import in_view, sentences, stem, topic_words, words
 
 RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
 # a sentence that makes a recommendation, by its verb ("X recommended that ...", "should"); not one that only
-# speaks of recommendations ("Germany appreciated efforts to implement recommendations")
+# speaks of recommendations ("Norway welcomed the steps taken to implement recommendations")
 RECOMMENDS = re.compile(r"\b(recommend(s|ed|ing)?|should|must|call(s|ed)? (up)?on|urg(e|es|ed|ing)|propos(e|es|ed|ing))\b",
                         re.I)
 CONNECTIVE = re.compile(r"^(And|Further(more)?|Moreover|Indeed|Also|In fact|In addition|Additionally),?\s+")
