@@ -403,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     items, held, salience, ranker = extraction(Path(args.train), Path(args.work), args.questions)
+    sampled_questions = [it for it in items if it["kind"] in ("answerable", "unanswerable")]  # the rest are copies
     fit_items = [it for it in items if it["title"] not in held]
     test_items = [it for it in items if it["title"] in held]
     names = list(SENTENCE_FEATURES)
@@ -454,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     out = {
         "about": "Fitted by `python -m rag fit` (rag/fit.py) on " + Path(args.train).name +
-                 f"; {sum(it['kind'] in ('answerable', 'unanswerable') for it in items)} questions, articles {sorted(held)} held apart. Do not edit by hand.",
+                 f"; {len(sampled_questions)} questions, articles {sorted(held)} held apart. Do not edit by hand.",
         "ranker": ranker.to_json(names),
         "answerable": answerable.to_json(QUESTION_FEATURES),
         "threshold": round(threshold, 4),
