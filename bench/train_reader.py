@@ -26,6 +26,9 @@ Measured on 2026-12-03 (2 cores, 2 epochs of 9,111 pairs, 38 min; README, "Tried
 0.648 on SQuAD's answerable/unanswerable questions (0.870 on the pairs it trained on: it is data-limited), 0.897
 on near-topic pairs. As a feature of the fitted answerability model it was not kept. Trained on every row of
 half the articles (--fold A, 7,797 pairs, 32 min), for cross-fitting: held-apart AUC 0.572 (0.841 trained on).
+With --swapped, each answerable training question also gives a copy with one name or figure swapped for another of
+its article (`swapped`), as SQuAD 2.0's writers made theirs: measured on 2026-12-06 (2 epochs, 11,301 pairs, 43 min),
+held-apart AUC 0.609 against 0.648 without (near-topic 0.884 against 0.897); not kept (README, item 20).
 With --export the int8 ONNX (22.9 MB) is written to store/reader/passage_reader.onnx for such an experiment.
 It trains on a CUDA GPU where torch sees one (the same script; nothing needs one).
 """
