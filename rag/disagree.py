@@ -227,13 +227,22 @@ def asked_type(reading: Reading, bearing: list[Voice]) -> str | None:
     dating two different events do not disagree."""
     q = reading.question
     if q.answer_type in TYPED:
-        return q.answer_type
+        return None if q.answer_type == PERSON and asks_who_a_name_is(q.text) else q.answer_type
     if not ASKS_WHAT_IS.match(q.text):
         return None
     for kind in (NUMBER, DATE):
         if bearing and all(any(values(c.sentence, kind, q) for c, _ in reading.shown(v.candidates)) for v in bearing):
             return kind
     return None
+
+
+@lru_cache(maxsize=1024)
+def asks_who_a_name_is(question: str) -> bool:
+    """"Who is Ann Ross?", "Who was the Ombudsman?": "be" and a name, by spaCy's tags; it asks what the named one
+    is, a description, not for a name ("Who is the chair of the trust?" asks for a person)."""
+    root = next(parsed(question).sents).root
+    return question.lower().startswith("who") and root.lemma_.lower() == "be" and any(
+        c.pos_ == "PROPN" and c.dep_ in ("nsubj", "attr") for c in root.children)
 
 
 @lru_cache(maxsize=1024)
@@ -293,14 +302,24 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         # one side where either holder's answer sentence also gives the other's value (a holder that lists the
         # value another answers with does not contradict it)
         own = {normal_value(x) for x in values(c.sentence, kind, q)}
-        match = next((k for k in sides if k == key or k in own or key in {normal_value(x) for x in
-                                                                          values(sides[k][0][0].sentence, kind, q)}),
-                     None)
+        match = next((k for k in sides if agree(k, {key} | own, kind) or
+                      agree(key, {normal_value(x) for x in values(sides[k][0][0].sentence, kind, q)}, kind)), None)
         sides.setdefault(match or key, []).append((c, value))
     if len(sides) < 2:
         return []
     return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
                      value=members[0][1]) for members in sides.values()]
+
+
+def agree(value: str, others: set[str], kind: str) -> bool:
+    """Whether a value (as `normal_value` writes it) is one of the others; a date also where one is the other
+    written more fully ("2017" and "14 October 2017")."""
+    if value in others:
+        return True
+    if kind != DATE:
+        return False
+    parts = set(words(value))
+    return any(parts <= set(words(o)) or set(words(o)) <= parts for o in others if o)
 
 
 def of_verb(sentence: str, found: list[str], q, verb: str | None) -> str:

@@ -165,6 +165,13 @@ REPORTS = {
     "hollin-planning-digest.txt": [
         "The Hollin planning digest follows the council.",
         "In June 2016, the council adopted a budget for the first studies of the Hollin plan."],
+    # one date, written more fully by one holder
+    "ashby-gazette.txt": [
+        "The Ashby gazette prints the new laws.",
+        "The Ashby water act was amended on 14 October 2017 to protect the river."],
+    "ashby-river-trust.txt": [
+        "The Ashby river trust follows the water act.",
+        "In 2017 the Ashby water act was amended, and the trust welcomed the change."],
     # one holder lists several places, among them the one the other answers with
     "pell-mill-heritage-note.txt": [
         "The Pell heritage note records old mills.",
@@ -356,6 +363,33 @@ def test_a_date_of_another_act_of_the_asked_verb_is_no_rival_answer(assistant):
     answer = assistant.ask("When did the council adopt the Hollin plan?")
     check(answer)
     assert answer.found and answer.disagreement is False and "3 May 2018" in answer.answer
+
+
+def test_a_date_written_more_fully_is_the_same_date(assistant):
+    answer = assistant.ask("When was the Ashby water act amended?")
+    check(answer)
+    assert answer.found and answer.disagreement is False
+
+
+@pytest.mark.parametrize("value, others, same", [
+    ("2017", {"14 october 2017"}, True), ("march 3", {"march 3, 1990"}, True), ("2015", {"14 october 2017"}, False),
+    ("december 2015", {"december 2016"}, False)])
+def test_dates_agree_where_one_is_the_other_written_more_fully(value, others, same):
+    from rag.disagree import agree
+    from rag.question import DATE, NUMBER
+
+    assert agree(value, others, DATE) is same
+    assert agree("20", {"2017"}, NUMBER) is False  # figures agree only when equal
+
+
+@pytest.mark.parametrize("question, describes", [
+    ("Who is Ann Ross?", True), ("Who is the Ombudsman of Ruritania?", True),
+    ("Who is the chair of the Marlow Trust?", False), ("Who won the Marlow contract?", False),
+    ("How old is Ann Ross?", False)])
+def test_who_a_name_is_asks_for_a_description_not_a_name(question, describes):
+    from rag.disagree import asks_who_a_name_is
+
+    assert asks_who_a_name_is(question) is describes
 
 
 def test_a_holder_whose_sentence_also_gives_the_others_value_does_not_contradict_it(assistant):
