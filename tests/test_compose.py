@@ -87,6 +87,26 @@ def test_a_recommendation_question_is_answered_by_the_items_not_by_a_sentence_ab
     assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7"]
 
 
+def test_a_recommendation_question_naming_only_a_name_gets_every_item_of_that_name():
+    """"What did Corvania recommend to Ruritania?": each item Corvania made is an answer, however low the reader
+    ranks it; another state's item is not, however high."""
+    from rag.model import Document, Evidence, Paragraph, RECOMMENDATION
+    from rag.question import read
+    from rag.reading import Candidate, Reading
+
+    doc = Document("d", "Review of Ruritania", "0", "txt", 3)
+    items = [Paragraph(f"d-{i}", "d", i, label, RECOMMENDATION, text) for i, (label, text) in enumerate([
+        ("122.7", "Reduce the backlog of court cases in Ruritania (Corvania)"),
+        ("122.9", "Protect the rights of migrants in Ruritania (Ostland)"),
+        ("122.40", "Ensure drinking water for all in Ruritania (Corvania) (Chile)")])]
+    candidates = [Candidate(Evidence(i + 1, p, doc, 0.5), 0, p.text, None, logit, prob)
+                  for i, (p, logit, prob) in enumerate(zip(items, (3.0, 2.5, 0.5), (0.6, 0.3, 0.1)))]
+    reading = Reading(read("What did Corvania recommend to Ruritania?"), candidates, 0.9, 0.2)
+    assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7", "122.40"]
+    reading = Reading(read("What did Corvania recommend about courts in Ruritania?"), candidates, 0.9, 0.2)
+    assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7", "122.9"]  # by coverage
+
+
 def test_a_picked_sentence_brings_the_sentences_that_refer_to_or_back_from_it():
     text = ["The port runs three container terminals.", "They handled 4 million containers last year.",
             "The port opened in 1871.", "Its first harbour master was Ann Ross.", "Fees rose."]

@@ -20,7 +20,7 @@ from rag.compose import Composer, Request
 from rag.model import RECOMMENDATION, Draft, Evidence
 from rag.question import REC
 from rag.reading import Reading
-from rag.text import in_view, sentences, stem, topic_words, words
+from rag.text import in_view, sentences, stem, stems, topic_words, words
 
 RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
 # a sentence that makes a recommendation, by its verb ("X recommended that ...", "should"); not one that only
@@ -48,6 +48,9 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
         recs = [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDS.search(c.sentence)]
         if recs:
             ranked, limit = recs, max_items
+            named = of_the_name(reading.question, recs)
+            if named:
+                ranked, coverage = named, 1.0  # every item of the one named, up to the limit
     total = sum(c.prob for c in ranked) or 1.0
     chosen: list[Pick] = []
     per_paragraph: dict[str, int] = {}
@@ -66,6 +69,17 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
         per_paragraph[pid] = per_paragraph.get(pid, 0) + 1
         mass += c.prob / total
     return chosen
+
+
+def of_the_name(question, recs: list) -> list:
+    """For a question that names nothing but names ("What did Norway recommend to Ruritania?"), the
+    recommendations that hold the rarest of its names among them, best first: each is an answer, however the
+    reader ranks it. Empty for a question with a topic besides names ("... about the courts?")."""
+    if not question.proper or not set(question.topics) <= set(question.proper):
+        return []
+    holding = {t: [c for c in recs if t in stems(c.evidence.paragraph.text)] for t in question.proper}
+    rarest = min((t for t in holding if holding[t]), key=lambda t: len(holding[t]), default=None)
+    return holding[rarest] if rarest and len(holding[rarest]) < len(recs) else []
 
 
 def shown_indices(picks: list[Pick], all_sentences: list[str]) -> list[int]:
