@@ -28,20 +28,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import ROOT  # noqa: E402
-from rag.fit import DEFAULT_TRAIN, KIND_SHARES, TARGET_OVER_REFUSAL, auc, extraction, fit_logistic  # noqa: E402
+from rag.fit import (DEFAULT_TRAIN, KIND_SHARES, TARGET_OVER_REFUSAL, auc, extraction, fit_logistic,  # noqa: E402
+                     group_weights as kind_weights)
 
 WITH_NEAR = {"answerable": 0.5, "unanswerable": 1 / 6, "off-topic": 1 / 6, "near-topic": 1 / 6}
 EQUAL_OVER_REFUSAL = 0.03  # the shipped model's held-apart over-refusal (rag/fitted.json), for a like comparison
 FOLDS = 5  # articles per fold of the fitting part, for the trees' out-of-article predictions
-
-
-def kind_weights(kinds: np.ndarray, shares: dict) -> np.ndarray:
-    """Each kind weighs its share in all, however many questions it has (as rag/fit.py's fit_logistic)."""
-    weight = np.zeros(len(kinds))
-    for kind, share in shares.items():
-        members = kinds == kind
-        weight[members] = share / max(1, members.sum()) * len(kinds)
-    return weight
 
 
 def linear(x, y, kinds, shares):

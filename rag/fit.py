@@ -271,6 +271,15 @@ def fit_ranker(items: list[dict]) -> LinearModel:
     return LinearModel(newton(objective, np.zeros(allx.shape[1])), 0.0, mean, scale)
 
 
+def group_weights(groups: np.ndarray, shares: dict) -> np.ndarray:
+    """Each group of examples weighs its share in all, however many examples it has (weights average 1)."""
+    weight = np.zeros(len(groups))
+    for g, share in shares.items():
+        members = groups == g
+        weight[members] = share / max(1, members.sum()) * len(groups)
+    return weight
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None,
                  shares: dict | None = None) -> LinearModel:
     """Logistic regression with a ridge on standardised features; each group of examples (by default the two
@@ -279,10 +288,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None,
     xs = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     if groups is None:
         groups, shares = y, {True: 0.5, False: 0.5}
-    weight = np.zeros(len(y))
-    for g, share in shares.items():
-        members = groups == g
-        weight[members] = share / max(1, members.sum()) * len(y)
+    weight = group_weights(groups, shares)
     penalty = RIDGE * np.r_[np.ones(xs.shape[1] - 1), 0.0]
 
     def objective(w):
