@@ -247,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
 
     fit = sub.add_parser("fit", help="fit the sentence ranker and refusal threshold (rag/fit.py)", add_help=False)
     fit.set_defaults(run=None)
+    train = sub.add_parser("train", help="train our reader model (rag/train/reader.py): train reader --help",
+                           add_help=False)
+    train.set_defaults(run=None)
 
     if argv is None:
         argv = sys.argv[1:]
@@ -254,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         from rag.fit import main as fit_main
 
         return fit_main(argv[1:])
+    if argv[:2] == ["train", "reader"]:
+        from rag.train.reader import main as train_main
+
+        return train_main(argv[2:])
     args = parser.parse_args(argv)
     try:
         return args.run(args)
