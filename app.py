@@ -227,9 +227,12 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --auth takes user:password", file=sys.stderr)
             return 2
         auth = (user, password)
+    from rag.reader import ReaderMissing, check_model
+
     try:
+        check_model(settings.reader_model)  # before anything else: no answer without the reader
         store = Store(settings, write=True)
-    except StoreBusy as exc:
+    except (StoreBusy, ReaderMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from rag.chain import Assistant

@@ -31,10 +31,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
+    from rag.reader import ReaderMissing, check_model
+
     settings = get_settings().with_store(args.store)
     try:
+        check_model(settings.reader_model)  # a store is no use without the reader that answers from it
         store = Store(settings, write=True)
-    except StoreBusy as exc:
+    except (StoreBusy, ReaderMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with store, tqdm(unit="file", disable=args.quiet or None, file=sys.stderr) as files, \

@@ -11,6 +11,7 @@ import json
 import sys
 
 from rag.config import get_settings
+from rag.reader import ReaderMissing, check_model
 from rag.store import Store, StoreBusy, document_row
 
 
@@ -256,6 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["fit"]:  # its own options: python -m rag fit --help
         from rag.fit import main as fit_main
 
+        try:
+            check_model(get_settings().reader_model)
+        except ReaderMissing as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if argv[1:2] == ["sides"]:
+            from rag.fit import main_sides
+
+            return main_sides(argv[2:])
         return fit_main(argv[1:])
     if argv[:2] == ["train", "reader"]:
         from rag.train.reader import main as train_main
@@ -263,7 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         return train_main(argv[2:])
     args = parser.parse_args(argv)
     try:
+        if args.run is not cmd_settings:  # every command answers with the reader, or fits it
+            check_model(get_settings().reader_model)
         return args.run(args)
+    except ReaderMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except StoreBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

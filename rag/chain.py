@@ -26,6 +26,7 @@ from rag.disagree import find_positions
 from rag.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Draft, Evidence, Position
 from rag.question import named_labels, read, respelled, spelling_index
+from rag.reader import load_reader
 from rag.reading import Reading, load_fitted, read_evidence
 from rag.retrieve import Retriever
 from rag.store import Store
@@ -59,9 +60,9 @@ class Assistant:
         self.settings = settings or get_settings()
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
-        self._sentence_vectors: dict = {}
         self._spellings: tuple = (None, {})  # (the lexicon it was built from, spelling_index of its words)
         self._llm = None
+        self.reader = load_reader(self.settings.reader_model, self.settings.reader_threads or None)  # stops here if it can't be used
         self.extractive = Extractive(self.settings.answer_max_sentences, self.settings.answer_max_items)
         self.both_sides = BothSides()
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
@@ -183,8 +184,8 @@ class Assistant:
         question = respelled(read(query), self.spellings(lexicon), known)
         labels = set(named_labels(query))
         named = [e for e in evidence if e.paragraph.label in labels]
-        reading = read_evidence(question, named or evidence, lexicon.idf, known,
-                                lambda texts: self.similarities(query, texts), load_fitted())
+        reading = read_evidence(question, named or evidence, lexicon.idf, known, self.reader,
+                                self.settings.reader_pairs, load_fitted(), asked=query)
         reading.uses = lexicon.uses
         if named:
             reading.answerable = max(reading.answerable, reading.threshold)
@@ -203,6 +204,8 @@ class Assistant:
         draft = cited.draft
         turn.timings.setdefault("retrieve", 0.0)
         turn.timings.setdefault("compose", 0.0)
+        if turn.reading is not None:
+            turn.timings["reader"] = round(turn.reading.reader_ms, 1)  # the model's share, inside compose
         turn.timings["total"] = round((time.perf_counter() - turn.started) * 1000, 1)
         answer = Answer(question=turn.question, answer=cited.text, found=draft.found and bool(cited.citations),
                         citations=cited.citations, disagreement=turn.disagreement and draft.found,
@@ -210,6 +213,11 @@ class Assistant:
                         notes=draft.notes + cited.notes, resolved_question=turn.query or None)
         # how well each citation supports its sentence; whether the evidence only touches the question
         set_support(answer.answer, answer.citations, turn.evidence, [p.holder for p in answer.positions])
+        short = turn.reading.short_answer() if turn.reading is not None and answer.found else None
+        if short and not answer.disagreement:
+            text, evidence = short
+            cited = next((c.n for c in answer.citations if c.paragraph_id == evidence.paragraph.id), None)
+            answer.short_answer = {"text": text, "citation": cited} if cited else None
         weak = self.settings.weak_evidence
         if weak is None:
             weak = getattr(load_fitted(), "weak", 0.5)  # the fitted value once rag/fitted.json has one
@@ -220,18 +228,3 @@ class Assistant:
                                                    self.settings.follow_up_budget_ms / 1000)
             turn.timings["follow_ups"] = round((time.perf_counter() - t0) * 1000, 1)
         return answer
-
-    # ------------------------------------------------------------------ helpers
-    def similarities(self, question: str, texts: list[str]) -> list[float]:
-        """Cosine similarity of the question to each sentence; sentence vectors are cached across questions."""
-        import numpy as np
-
-        todo = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
-        if todo:
-            for text, vector in zip(todo, self.store.embeddings.embed_documents(todo)):
-                self._sentence_vectors[text] = np.asarray(vector, dtype="float32")
-            while len(self._sentence_vectors) > 20000:
-                self._sentence_vectors.pop(next(iter(self._sentence_vectors)))
-        query = np.asarray(self.store.embeddings.embed_query(question), dtype="float32")
-        return [float(self._sentence_vectors[t] @ query) for t in texts]
-

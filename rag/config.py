@@ -71,7 +71,18 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, description="longer questions are refused with a message")
     answer_max_sentences: int = Field(4, description="an answer quotes at most this many sentences (fewer when "
                                                      "the ranker is sure)")
-    answer_max_items: int = Field(6, description="... and at most this many recommendation items")
+    answer_max_items: int = Field(15, description="... and at most this many recommendation items (every item the "
+                                                  "reader finds matching, up to this)")
+    reader_model: Path = Field(ROOT / "models" / "reader", description="the reader model's folder (int8 ONNX, "
+                                                                     "tokenizer and manifest; trained by `python "
+                                                                     "-m rag train reader`)")
+    reader_pairs: int = Field(24, description="sentences the reader model reads per question (the best of the "
+                                              "shortlist; ~5 ms each on 2 cores); a recommendation lookup reads "
+                                              "every candidate item besides")
+    reader_threads: int = Field(0, description="threads the reader model may use (0: ONNX Runtime's default, "
+                                               "the machine's cores)")
+    recommendation_pool: int = Field(24, description="recommendation items a lookup considers (the best by "
+                                                     "retrieval), each read by the reader")
     weak_evidence: float | None = Field(None, description="an answer below this P(answerable) is marked as "
                                                           "resting on weak evidence; unset: the fitted value")
     follow_ups: int = Field(3, description="suggested next questions per answer, each checked answerable first "

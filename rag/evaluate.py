@@ -2,7 +2,8 @@
 
 {"q": str, "cat": "fact"|"rec"|"both"|"none", "facts": [regex], "gold": [passage], "sides": [[passage]], "refuse": bool}
 
-Per category: answer correctness (every required fact in the answer), citation correctness (a cited paragraph
+Per category: answer correctness (every required fact in the answer), the short answer (for fact questions: the
+value given holds one of the facts), citation correctness (a cited paragraph
 holds a gold passage), retrieval recall (a gold passage is among the paragraphs retrieved for the answer
 writer: the ceiling for citations), both-sides coverage (flagged, and each side cited), refusal accuracy, false
 flags, mean citations, latency p50/p95.
@@ -70,6 +71,9 @@ def score(row: dict, answer, retrieved: list[str] = ()) -> dict:
         out["over_refusal"] = not answer.found
     if row.get("facts"):
         out["answer_ok"] = all(re.search(f, answer.answer, re.I) for f in row["facts"])
+        if row["cat"] == "fact":  # the short answer holds a reference answer (any of the facts)
+            short = (answer.short_answer or {}).get("text") or ""
+            out["short_ok"] = bool(short) and any(re.search(f, short, re.I) for f in row["facts"])
     if row.get("gold"):
         out["citation_ok"] = any(cites(answer, g, row.get("label")) for g in row["gold"])
         out["retrieved_ok"] = any(norm(g) in norm(text) for g in row["gold"] for text in retrieved)
@@ -97,14 +101,15 @@ def rate(rows, key) -> str:
 def format_report(report: dict) -> str:
     rows = report["rows"]
     cats = sorted({r["cat"] for r in rows}) + ["all"]
-    head = ["category", "n", "answer", "citation", "retrieved", "both sides", "refusal", "over-refusal", "false flags",
-            "mean cites", "p50 ms", "p95 ms"]
+    head = ["category", "n", "answer", "short answer", "citation", "retrieved", "both sides", "refusal",
+            "over-refusal", "false flags", "mean cites", "p50 ms", "p95 ms"]
     table = [head]
     for cat in cats:
         rs = rows if cat == "all" else [r for r in rows if r["cat"] == cat]
         ms = sorted(r["ms"] for r in rs)
         p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else 0
-        table.append([cat, str(len(rs)), rate(rs, "answer_ok"), rate(rs, "citation_ok"), rate(rs, "retrieved_ok"),
+        table.append([cat, str(len(rs)), rate(rs, "answer_ok"), rate(rs, "short_ok"), rate(rs, "citation_ok"),
+                      rate(rs, "retrieved_ok"),
                       rate(rs, "both_ok"),
                       rate(rs, "refusal_ok"), rate(rs, "over_refusal"), rate(rs, "false_flag"),
                       f"{statistics.mean(r['citations'] for r in rs):.1f}" if rs else "-",

@@ -205,6 +205,9 @@ class Answer:
     resolved_question: str | None = None  # the question after follow-up resolution
     weak_evidence: bool = False  # found, but the best evidence only touches the question
     follow_ups: list[str] = field(default_factory=list)  # next questions the documents answer (rag.follow_ups)
+    # the value itself where the answer is one (a figure, date or name: "7.28 million"), as the reader marks it in
+    # the sentence of citation `citation`; None where the answer is a passage
+    short_answer: dict | None = None  # {"text": str, "citation": int}
 
     def __radd__(self, streamed_text):
         """Text chunks streamed before an Answer add up to the Answer: LCEL's `invoke` of a streaming step adds its
@@ -224,6 +227,7 @@ class Answer:
             "notes": self.notes,
             "weak_evidence": self.weak_evidence,
             "follow_ups": list(self.follow_ups),
+            "short_answer": dict(self.short_answer) if self.short_answer else None,
         }
         if self.resolved_question and self.resolved_question != self.question:
             out["resolved_question"] = self.resolved_question

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.text import content_words, fold, is_english, parsed, spelling_variants, stem, topic_words, words
+from rag.text import (QUESTION_WORDS, content_words, fold, is_english, parsed, spelling_variants, stem, topic_words,
+                      words)
 
 PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
     "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
@@ -97,6 +98,19 @@ def read(text: str) -> Question:
     return Question(text=q, answer_type=answer_type, topics=topics, proper=list(dict.fromkeys(proper)),
                     counted=stem(counted.group(1)) if counted else None, subject=subject_of(q),
                     negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
+
+
+def topic_phrases(question: str) -> list[str]:
+    """What a question asks about, in its own words: its noun phrases (spaCy's noun chunks) less determiners,
+    pronouns, question words and words that frame a question ("the submission", "the report"); where it has
+    none, its topic words ("What is RSDL?" -> ["RSDL"]). Never a verb of asking."""
+    out = []
+    for chunk in parsed(question).noun_chunks:
+        kept = [t.text for t in chunk if not (t.is_stop or t.is_punct or t.tag_ in ("WDT", "WP", "WP$", "PRP", "DT"))
+                and t.lower_ not in QUESTION_WORDS]
+        if kept:
+            out.append(" ".join(kept))
+    return list(dict.fromkeys(out)) or ([" ".join(topic_words(question))] if topic_words(question) else [])
 
 
 def subject_of(question: str) -> str | None:

@@ -273,6 +273,6 @@ def best_span(start: np.ndarray, end: np.ndarray, e: Encoded, max_span: int) -> 
 
 
 @lru_cache(maxsize=2)
-def load_reader(folder: str | Path = MODEL_DIR) -> Reader:
+def load_reader(folder: str | Path = MODEL_DIR, threads: int | None = None) -> Reader:
     """The reader, loaded once per process."""
-    return Reader(Path(folder))
+    return Reader(Path(folder), threads)

@@ -1,16 +1,18 @@
-"""Reading the evidence for a question: which sentence answers it, and whether any does.
+"""Reading the evidence for a question with our reader model (rag/reader.py, models/reader/): which sentence
+answers it, where in it the answer is, and whether the documents answer at all.
 
-Every candidate sentence (each sentence of each retrieved paragraph) gets a feature vector (`sentence_features`):
-how many of the question's words it holds (weighted by rarity), how close it is in meaning, whether it holds a
-value of the asked type (a date for "when", a figure for "how many"), where it sits. A log-linear ranker scores
-them (a softmax over one question's candidates: the probability that each is the sentence that answers it).
-An answerability model then reads the best candidate and the evidence as a whole (`question_features`) and says
-how likely it is that the documents answer the question at all.
+1. Every sentence of the retrieved paragraphs is a candidate. A cheap ranker orders them (`shortlist`: word
+   overlap weighted by rarity, the paragraph's retrieval similarity and rank, position; a conditional logit fitted
+   by rag/fit.py) and the reader reads the first `RAG_READER_PAIRS` of them, each with its heading and the
+   sentence before it (a recommendation item with the paragraph that introduces it). The model's time is the
+   budget here: ~5 ms a pair on 2 cores.
+2. The reader's answer logit ranks the sentences it read (the others follow, in shortlist order); a softmax over
+   them gives each the probability that it is the sentence that answers, which the answer's coverage adds up.
+3. Whether the documents answer: a logistic model on the best reading (its answer logit, its span score) and on
+   what no document holds of the question's names and words (`QUESTION_FEATURES`), fitted by rag/fit.py on
+   SQuAD 2.0 articles the reader never trained on; refuse below the fitted threshold.
 
-A question's words are weighed by rarity and by their salience: how often a question's word is also in its answer's
-sentence ("how *many*", "what *year*" are not; the thing asked about is). Both models' weights, the salience and
-the refusal threshold are fitted on SQuAD 2.0 questions by `python -m rag fit`
-(rag/fit.py) and read from `rag/fitted.json`; nothing here is a hand-set weight.
+Every weight and threshold is read from rag/fitted.json (written by `python -m rag fit`).
 """
 from __future__ import annotations
 
@@ -22,45 +24,33 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.model import Evidence
-from rag.question import DATE, NUMBER, ORG, PERSON, PLACE, NEGATION, Question, counts, values
-from rag.text import content_words, sentences, stem, stems, words
+from rag.model import RECOMMENDATION, Evidence
+from rag.question import DATE, NUMBER, ORG, PERSON, PLACE, THING, Question, values
+from rag.reader import PairReading, Reader
+from rag.text import sentences, stems
 
 FITTED = Path(__file__).with_name("fitted.json")
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
+VALUED = (*TYPED, THING)  # questions a value can answer; not recommendations, reasons, manners or yes/no
 
-SENTENCE_FEATURES = (
+SHORTLIST_FEATURES = (
     "lex",            # rarity-weighted share of the question's topic words the sentence holds
-    "lex_local",      # the same, rarity counted among the candidate sentences (what tells them apart)
     "setting",        # share of topic words in the sentence's paragraph, heading and introduction
-    "bigrams",        # share of the question's adjacent topic-word pairs found next to each other
     "proper",         # share of the question's names and figures in the sentence
-    "dense_s",        # similarity in meaning of sentence and question (the paragraph's, where not computed)
-    "dense_p",        # similarity of the paragraph and the question
+    "dense_p",        # similarity in meaning of the paragraph and the question (retrieval's)
     "dense_p_rel",    # that, relative to the best paragraph's
     "rank",           # 1 / (1 + the paragraph's retrieval rank)
     "typed_value",    # the question asks for a typed value (date, figure, name) and the sentence holds one
-    "typed_missing",  # it asks for one and the sentence holds none
     "first",          # first sentence of its paragraph
     "length",         # words / 40, at most 1
-    "negation_gap",   # the question is negated and the sentence is not
-    "subject",        # the sentence names the subject of the question's verb ("What must *residents* do?")
 )
 QUESTION_FEATURES = (
-    "top_logit",      # the best sentence's ranker score (log-odds against the rest)
-    "top_prob",       # its softmax probability
-    "top_lex",        # its lexical coverage of the question
-    "top_dense",      # its similarity in meaning
-    "best_dense_p",   # the best paragraph's similarity
-    "coverage",       # rarity-weighted share of topic words anywhere in the best paragraphs
-    "top_setting",    # rarity-weighted share of topic words in the best sentence's paragraph, section and title
-    "unknown",        # rarity-weighted share of topic words no document holds
+    "top_logit",      # the reader's answer logit for the best sentence
+    "top_span",       # the reader's span score there (its best span against "nowhere")
+    "second_logit",   # the reader's logit for the second-best sentence of another paragraph
+    "unknown",        # rarity-weighted share of the question's topic words no document holds
     "proper_unknown", # share of the question's names and figures that no document holds
-    "proper_missing", # share of the question's names and figures missing from the best sentence's paragraph
-    "typed_missing",  # the best sentence lacks a value of the asked type
-    "count_missing",  # "how many X?" and none of the three best sentences puts a number before X
-    "negation_gap",   # the question is negated and the best sentence is not
-    "few_topics",     # the question has at most two topic words
+    "proper_missing", # share of them missing from the best sentence's paragraph, section and title
 )
 
 
@@ -69,9 +59,19 @@ class Candidate:
     evidence: Evidence
     index: int  # sentence position in its paragraph
     sentence: str
-    features: np.ndarray
-    logit: float = 0.0
-    prob: float = 0.0  # probability that this is the sentence that answers (softmax over candidates)
+    features: np.ndarray  # SHORTLIST_FEATURES
+    prior: float = 0.0  # the shortlist ranker's logit
+    logit: float = -1e9  # the reader's answer logit (unread: far below every read one)
+    prob: float = 0.0  # probability that this is the sentence that answers (softmax over read candidates)
+    read: PairReading | None = None  # the reader's whole reading of the pair, where it read it
+
+    @property
+    def short(self) -> str | None:
+        """The answer's words in this sentence as the reader marks them, where it read it."""
+        if self.read is None or self.read.span is None:
+            return None
+        a, b = self.read.span
+        return self.sentence[a:b].strip() or None
 
 
 @dataclass
@@ -85,10 +85,18 @@ class Reading:
     coverage: float = 0.9  # the answer shows the best sentences until their probabilities add up to this (fitted)
     known: object = None  # a stemmed word -> whether any indexed document has it (set by read_evidence)
     uses: object = None  # (stemmed word, doc_id) -> whether that document has it (set by Assistant.reading)
+    reader_ms: float = 0.0  # the model's time on this question
+    item_at: float = 0.0  # a recommendation item matches a lookup where its answer logit reaches this (fitted)
+    short_at: float = math.inf  # a short answer is given where the best sentence's span score reaches this (fitted)
 
     @property
     def found(self) -> bool:
         return bool(self.candidates) and self.answerable >= self.threshold
+
+    @property
+    def read(self) -> list[Candidate]:
+        """The candidates the reader read, best first."""
+        return [c for c in self.candidates if c.read is not None]
 
     def shown(self, candidates: list["Candidate"]) -> list[tuple["Candidate", float]]:
         """Of one holder's candidates (best first), those the answer would show were it the only holder, with
@@ -102,9 +110,20 @@ class Reading:
                 break
         return out
 
+    def short_answer(self) -> tuple[str, Evidence] | None:
+        """The value that answers, as the reader marks it in the best sentence, and that sentence's evidence:
+        where the documents answer, the question can be answered by a value, and the reader's span score reaches
+        the fitted line. None where the answer is a passage."""
+        if not self.found or self.question.answer_type not in VALUED:
+            return None
+        top = self.candidates[0]
+        if top.read is None or top.short is None or top.read.span_score < self.short_at:
+            return None
+        return top.short, top.evidence
+
     def answers_alone(self, candidates: list["Candidate"]) -> bool:
         """Whether these candidates (one holder's) would answer the question by themselves, judged by the same
-        fitted model and threshold as the whole evidence: their probabilities renormalised among themselves."""
+        fitted model and threshold as the whole evidence."""
         return self.judge is not None and bool(candidates) and self.judge(candidates) >= self.threshold
 
 
@@ -135,44 +154,23 @@ class LinearModel:
 
 
 @dataclass
-class Salience:
-    """How much a question's word says what the question is about: the share of questions asking with it whose
-    answer sentence holds it too (fitted: rag/fit.py's `fit_salience`). Frame words score low ("how *many*",
-    "what *year*", "another *name* for"), a thing asked about high; a word never seen in fitting gets the prior."""
-    stems: dict[str, float] = field(default_factory=dict)
-    prior: float = 1.0
-
-    def of(self, term: str) -> float:
-        return self.stems.get(term, self.prior)
-
-    def weigh(self, idf):
-        """Rarity times salience: how a question's word is weighed against the others."""
-        return lambda term: idf(term) * self.of(term)
-
-    @classmethod
-    def from_json(cls, d: dict | None) -> "Salience":
-        return cls(dict(d["stems"]), float(d["prior"])) if d else cls()
-
-    def to_json(self) -> dict:
-        return {"prior": round(self.prior, 4), "stems": {t: round(v, 3) for t, v in sorted(self.stems.items())}}
-
-
-@dataclass
 class Fitted:
-    ranker: LinearModel
+    shortlist: LinearModel
     answerable: LinearModel
     threshold: float  # refuse when P(answerable) is below this
     coverage: float  # show the best sentences until their probabilities add up to this
     weak: float  # an answer whose P(answerable) is below this rests on weak evidence
-    salience: Salience = field(default_factory=Salience)
+    short_answer: float = 0.0  # a short answer is shown where the reader's span score reaches this
+    item_match: float = 0.0  # a recommendation item answers a lookup where its answer logit reaches this
+    extra: dict = field(default_factory=dict)  # what the both-sides reading fitted (rag/fit.py)
 
 
 @lru_cache(maxsize=4)
 def load_fitted(path: str | Path = FITTED) -> Fitted:
     d = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Fitted(LinearModel.from_json(d["ranker"]), LinearModel.from_json(d["answerable"]),
-                  float(d["threshold"]), float(d["coverage"]),
-                  float(d.get("weak", d["threshold"])), Salience.from_json(d.get("salience")))
+    return Fitted(LinearModel.from_json(d["shortlist"]), LinearModel.from_json(d["answerable"]),
+                  float(d["threshold"]), float(d["coverage"]), float(d.get("weak", d["threshold"])),
+                  float(d.get("short_answer", 0.0)), float(d.get("item_match", 0.0)), dict(d.get("sides", {})))
 
 
 def weighted_share(have: set[str], terms: list[str], weight) -> float:
@@ -180,62 +178,28 @@ def weighted_share(have: set[str], terms: list[str], weight) -> float:
     return sum(weight(t) for t in terms if t in have) / total if total else 0.0
 
 
-def bigram_share(question: Question, sentence_stems: list[str]) -> float:
-    pairs = {(a, b) for a, b in zip(question.topics, question.topics[1:])}
-    if not pairs:
-        return 0.0
-    have = set(zip(sentence_stems, sentence_stems[1:]))
-    return len(pairs & have) / len(pairs)
-
-
-def sentence_features(question: Question, evidence: list[Evidence], idf, similar=None,
-                      dense_paragraphs: int = 8, dense_limit: int = 48) -> list[Candidate]:
-    """Every sentence of the evidence with its features (unscored). `idf(stem)` weighs words; `similar(texts)`
-    gives the question's similarity to each text (sentence vectors, cached by the caller); sentences of the
-    best `dense_paragraphs` paragraphs (at most `dense_limit`) get their own similarity."""
-    split = [(e, sentences(e.paragraph.text)) for e in evidence]
-    dense = {}
-    if similar is not None:
-        keys, texts = [], []
-        for e, ss in sorted(split, key=lambda item: -item[0].score)[:dense_paragraphs]:
-            for i, s in enumerate(ss):
-                if len(texts) < dense_limit:
-                    keys.append((e.n, i))
-                    texts.append(s)
-        dense = dict(zip(keys, similar(texts)))
+def candidates_of(question: Question, evidence: list[Evidence], idf) -> list[Candidate]:
+    """Every sentence of the evidence with its shortlist features (unscored). `idf(stem)` weighs words."""
     topics = question.topics
-    all_stems = [stems(s) for _, ss in split for s in ss]
-    n = len(all_stems)
-    local = {t: math.log(1 + n / (1 + sum(t in c for c in all_stems))) for t in topics}
     best_p = max((e.score for e in evidence), default=0.0) or 1.0
     typed = question.answer_type in TYPED
     out: list[Candidate] = []
-    k = 0
-    for rank, (e, ss) in enumerate(split):
-        setting = stems(f"{e.paragraph.section or ''} {e.paragraph.context or ''} {e.paragraph.text}")
-        setting_share = weighted_share(setting, topics, idf)
-        for i, s in enumerate(ss):
-            own = all_stems[k]
-            k += 1
-            seq = [stem(w) for w in content_words(s)]
-            n_words = len(words(s))
-            has_value = typed and bool(values(s, question.answer_type, question))
+    for rank, e in enumerate(evidence):
+        p = e.paragraph
+        setting_share = weighted_share(stems(f"{p.section or ''} {p.context or ''} {p.text}"), topics, idf)
+        # a recommendation item is read whole (its number's text, with the states in brackets after it)
+        for i, s in enumerate([p.text] if p.kind == RECOMMENDATION else sentences(p.text)):
+            own = stems(s)
             x = np.array([
                 weighted_share(own, topics, idf),
-                weighted_share(own, topics, lambda t: idf(t) * local[t]),
                 setting_share,
-                bigram_share(question, seq),
                 len(own & set(question.proper)) / len(question.proper) if question.proper else 0.0,
-                dense.get((e.n, i), e.score),
                 e.score,
                 e.score / best_p,
                 1.0 / (1 + rank),
-                float(has_value),
-                float(typed and not has_value),
+                float(typed and bool(values(s, question.answer_type, question))),
                 float(i == 0),
-                min(1.0, n_words / 40),
-                float(question.negated and not NEGATION.search(s)),
-                float(question.subject in own),
+                min(1.0, len(s.split()) / 40),
             ], dtype="float64")
             out.append(Candidate(e, i, s, x))
     return out
@@ -248,67 +212,95 @@ def renormalised(candidates: list[Candidate]) -> np.ndarray:
     return probs / probs.sum()
 
 
-def score(candidates: list[Candidate], ranker: LinearModel) -> list[Candidate]:
-    """Ranker scores and softmax probabilities; best first."""
-    if not candidates:
-        return []
-    logits = ranker(np.stack([c.features for c in candidates]))
-    probs = np.exp(logits - logits.max())
-    probs /= probs.sum()
-    for c, z, p in zip(candidates, logits, probs):
-        c.logit, c.prob = float(z), float(p)
-    return sorted(candidates, key=lambda c: -c.logit)
+def heading_of(e: Evidence) -> str:
+    return e.paragraph.section or e.document.title or ""
 
 
-def question_features(question: Question, ranked: list[Candidate], evidence: list[Evidence], idf,
-                      known) -> np.ndarray:
-    if not ranked:
-        return np.zeros(len(QUESTION_FEATURES))
-    top = ranked[0]
-    f = dict(zip(SENTENCE_FEATURES, top.features))
-    rest = np.array([c.logit for c in ranked[1:]])
-    others = float(np.logaddexp.reduce(rest)) if len(rest) else top.logit - 10.0
-    present: set[str] = set()
-    for e in evidence[:6]:
-        present |= stems(f"{e.paragraph.section or ''} {e.paragraph.text}")
-    top_setting = stems(f"{top.evidence.document.title} {top.evidence.paragraph.section or ''} "
-                        f"{top.evidence.paragraph.context or ''} {top.evidence.paragraph.text}")
-    proper_missing = (sum(t not in top_setting for t in question.proper) / len(question.proper)
-                      if question.proper else 0.0)
+def before_of(c: Candidate) -> str:
+    """The text the reader reads before a candidate: the sentence before it in its paragraph; for a paragraph's
+    first sentence, the paragraph that introduces it (a recommendation item's), if any."""
+    if c.index > 0:
+        return sentences(c.evidence.paragraph.text)[c.index - 1]
+    return c.evidence.paragraph.context or ""
+
+
+def shortlist(cands: list[Candidate], model: LinearModel, pairs: int, must: list[Candidate] = ()) -> list[Candidate]:
+    """The candidates the reader reads: `must` (every recommendation item of a lookup), then the best of the rest
+    by the shortlist ranker, `pairs` in all (at least every `must`)."""
+    if cands:
+        for c, z in zip(cands, model(np.stack([c.features for c in cands]))):
+            c.prior = float(z)
+    chosen = {id(c): c for c in must}
+    for c in sorted(cands, key=lambda c: -c.prior):
+        if len(chosen) >= max(pairs, len(must)):
+            break
+        chosen.setdefault(id(c), c)
+    return list(chosen.values())
+
+
+def read_candidates(question: str, chosen: list[Candidate], reader: Reader) -> None:
+    readings = reader.read([question] * len(chosen), [c.sentence for c in chosen],
+                           [heading_of(c.evidence) for c in chosen], [before_of(c) for c in chosen])
+    for c, r in zip(chosen, readings):
+        c.read, c.logit = r, r.answer
+
+
+def rank(cands: list[Candidate]) -> list[Candidate]:
+    """Read candidates by the reader's logit, best first, with their softmax probabilities; then the unread, by
+    the shortlist ranker."""
+    read = sorted((c for c in cands if c.read is not None), key=lambda c: -c.logit)
+    if read:
+        for c, p in zip(read, renormalised(read)):
+            c.prob = float(p)
+    unread = sorted((c for c in cands if c.read is None), key=lambda c: -c.prior)
+    return read + unread
+
+
+def question_features(question: Question, ranked: list[Candidate], idf, known) -> np.ndarray:
+    read = [c for c in ranked if c.read is not None]
+    if not read:
+        return np.array([-10.0, -10.0, -10.0, 0.0, 0.0, 1.0])
+    top = read[0]
+    second = next((c.logit for c in read[1:] if c.evidence.paragraph.id != top.evidence.paragraph.id), -10.0)
+    p = top.evidence.paragraph
+    top_setting = stems(f"{top.evidence.document.title} {p.section or ''} {p.context or ''} {p.text}")
+    names = question.proper
     return np.array([
-        top.logit - others,
-        top.prob,
-        f["lex"],
-        f["dense_s"],
-        max((e.score for e in evidence), default=0.0),
-        weighted_share(present, question.topics, idf),
-        weighted_share(top_setting, question.topics, idf),
+        top.logit,
+        max(-10.0, min(10.0, top.read.span_score)),
+        max(-10.0, second),
         weighted_share({t for t in question.topics if not known(t)}, question.topics, idf),
-        sum(not known(t) for t in question.proper) / len(question.proper) if question.proper else 0.0,
-        proper_missing,
-        f["typed_missing"],
-        float(question.counted is not None and not any(counts(c.sentence, question.counted) for c in ranked[:3])),
-        f["negation_gap"],
-        float(len(question.topics) <= 2),
+        sum(not known(t) for t in names) / len(names) if names else 0.0,
+        sum(t not in top_setting for t in names) / len(names) if names else 0.0,
     ], dtype="float64")
 
 
-def read_evidence(question: Question, evidence: list[Evidence], idf, known, similar=None,
-                  fitted: Fitted | None = None) -> Reading:
-    """Score every sentence, then judge whether the documents answer the question at all. A question's words are
-    weighed by rarity (`idf`) and by how much they say what it is about (the fitted salience)."""
-    fitted = fitted or load_fitted()
-    idf = fitted.salience.weigh(idf)
-    ranked = score(sentence_features(question, evidence, idf, similar), fitted.ranker)
+def read_evidence(question: Question, evidence: list[Evidence], idf, known, reader: Reader, pairs: int,
+                  fitted: Fitted | None = None, asked: str | None = None) -> Reading:
+    """Shortlist the evidence's sentences, read them, and judge whether the documents answer the question at all.
+    A recommendation lookup has every recommendation item of the evidence read. `asked` is the question as the
+    user typed it (the reader reads that, not the folded form `question.text`)."""
+    import time
 
-    def judge(candidates: list[Candidate], within: list[Evidence]) -> tuple[float, np.ndarray]:
-        x = question_features(question, candidates, within, idf, known)
-        return 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0]))), x
+    fitted = fitted or load_fitted()
+    cands = candidates_of(question, evidence, idf)
+    must = [c for c in cands if c.evidence.paragraph.kind == RECOMMENDATION and c.index == 0] \
+        if question.asks_recommendations else []
+    chosen = shortlist(cands, fitted.shortlist, pairs, must)
+    t0 = time.perf_counter()
+    read_candidates(asked or question.text, chosen, reader)
+    took = (time.perf_counter() - t0) * 1000
+    ranked = rank(cands)
+
+    def judge(candidates: list[Candidate]) -> float:
+        x = question_features(question, candidates, idf, known)
+        return 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0])))
 
     def judge_alone(candidates: list[Candidate]) -> float:
-        own = [replace(c, prob=float(p)) for c, p in zip(candidates, renormalised(candidates))]
-        within = {c.evidence.n: c.evidence for c in sorted(candidates, key=lambda c: c.evidence.n)}
-        return judge(sorted(own, key=lambda c: -c.logit), list(within.values()))[0]
+        own = sorted(candidates, key=lambda c: -c.logit)
+        return judge([replace(c) for c in own])
 
-    p, x = judge(ranked, evidence) if ranked else (0.0, np.zeros(len(QUESTION_FEATURES)))
-    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage, known)
+    x = question_features(question, ranked, idf, known)
+    p = judge(ranked) if ranked else 0.0
+    return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage, known, reader_ms=took,
+                   short_at=fitted.short_answer, item_at=fitted.item_match)

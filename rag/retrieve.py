@@ -27,7 +27,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.model import Evidence
-from rag.model import FOOTNOTE, HEADING, Document, Paragraph
+from rag.model import FOOTNOTE, HEADING, RECOMMENDATION, Document, Paragraph
 from rag import text as text_toolkit
 from rag.question import acronym_typed, named_labels, read
 from rag.store import Store
@@ -362,6 +362,10 @@ class Retriever:
                 by_id.setdefault(p.id, p)
                 dense_sim.setdefault(p.id, lexicon.similarity(query, p.id))
                 chosen.append(p.id)
+        if read(question).asks_recommendations:  # a lookup reads every candidate item, up to the pool
+            items = sum(by_id[pid].kind == RECOMMENDATION for pid in chosen)
+            chosen += [pid for pid in ranked if by_id[pid].kind == RECOMMENDATION and pid not in chosen
+                       ][:max(0, settings.recommendation_pool - items)]
         named = lexicon.labelled(named_labels(question), allowed)  # "recommendation 98.4": that item, first
         for p in named:
             by_id[p.id] = p

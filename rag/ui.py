@@ -66,10 +66,36 @@ def link_markers(markdown: str, turn: int, known: Iterable[int] | None = None) -
     return MARKER.sub(sub, markdown)
 
 
+def embolden(markdown: str, value: str) -> str:
+    """The first occurrence of `value` (whitespace and case aside) in cleaned Markdown set in bold."""
+    tokens = value.split()
+    if not tokens:
+        return markdown
+    m = re.search(r"\s+".join(re.escape(t) for t in tokens), markdown) or \
+        re.search(r"\s+".join(re.escape(t) for t in tokens), markdown, re.I)
+    if not m or "*" in m.group(0):
+        return markdown
+    return f"{markdown[:m.start()]}**{m.group(0)}**{markdown[m.end():]}"
+
+
+def short_line(answer: Answer) -> str:
+    """The short answer as the chat shows it first: the value in bold, cited ('**7.28 million** [2]')."""
+    short = answer.short_answer
+    if not short:
+        return ""
+    value = " ".join(clean_markdown(short["text"]).replace("*", "").split())
+    return f"**{value}** [{int(short['citation'])}]" if value else ""
+
+
 def chat_markdown(answer: Answer, turn: int) -> str:
     """The assistant's chat message for one answer: cleaned Markdown with clickable [n] markers; a not-found
-    answer starts with a banner line so it cannot be mistaken for an answer."""
-    body = link_markers(clean_markdown(answer.answer), turn, [c.n for c in answer.citations])
+    answer starts with a banner line so it cannot be mistaken for an answer; where the answer is a value (the
+    short answer), the value comes first, in bold, and is set in bold inside its quoted sentence too."""
+    text = clean_markdown(answer.answer)
+    short = short_line(answer)
+    if short:
+        text = f"{short}\n\n{embolden(text, answer.short_answer['text'])}"
+    body = link_markers(text, turn, [c.n for c in answer.citations])
     if not answer.found:
         banner = f'<span class="rag-notfound">{NOT_FOUND}</span>'
         return f"{banner}\n\n{body}"
@@ -93,8 +119,10 @@ def answer_markdown(answer: Answer) -> str:
     each [n] as a footnote reference [^n], then one footnote per citation: title (date), ¶ label, page, how
     well it supports the sentence, and the quoted sentence."""
     known = {c.n for c in answer.citations}
-    body = MARKER.sub(lambda m: f"[^{m.group(1)}]" if int(m.group(1)) in known else m.group(0),
-                      clean_markdown(answer.answer)).strip()
+    text = clean_markdown(answer.answer)
+    if short_line(answer):
+        text = f"{short_line(answer)}\n\n{text}"
+    body = MARKER.sub(lambda m: f"[^{m.group(1)}]" if int(m.group(1)) in known else m.group(0), text).strip()
     if not answer.found:
         body = f"**{NOT_FOUND}.** {body}"
     elif answer.weak_evidence:
@@ -150,6 +178,7 @@ def render_sources(answer: Answer | None, turn: int = 0, active: int | None = No
         kind = '<span class="rag-tag">Recommendation</span> ' if c.kind == "recommendation" else ""
         quote = c.quote or c.text
         short = quote if len(quote) <= 400 else quote[:400].rsplit(" ", 1)[0] + " …"
+        value = answer.short_answer["text"] if answer.short_answer and answer.short_answer["citation"] == c.n else None
         cls = "rag-source rag-active" if active == c.n else "rag-source"
         cards.append(
             f'<button type="button" class="{cls}" data-turn="{int(turn)}" data-n="{int(c.n)}" '
@@ -158,7 +187,7 @@ def render_sources(answer: Answer | None, turn: int = 0, active: int | None = No
             f'<span class="rag-source-body">'
             f'<span class="rag-title">{plain(c.title)}{date}</span>'
             f'<span class="rag-where">{kind}{where(c)} {support_badge(c)}</span>'
-            f'<span class="rag-quote">“{plain(short)}”</span>'
+            f'<span class="rag-quote">“{strong(plain(short), plain(value) if value else None)}”</span>'
             f'</span></button>')
     copy = (f'<button type="button" class="rag-copy" data-copy-turn="{int(turn)}" title="Copy the answer as '
             f'Markdown, its sources as footnotes">Copy with sources</button>')
@@ -247,10 +276,22 @@ def _slug(text: str | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- document viewer
-def highlight(text: str, quote: str | None) -> str:
-    """The paragraph escaped, with the quoted sentence(s) wrapped in <mark>. Whitespace and case may differ."""
+def strong(escaped: str, value: str | None) -> str:
+    """Escaped HTML with the first occurrence of the (escaped) value wrapped in <strong class="rag-value">."""
+    if not value or not value.split():
+        return escaped
+    pattern = r"\s+".join(re.escape(t) for t in value.split())
+    m = re.search(pattern, escaped) or re.search(pattern, escaped, re.I)
+    if not m:
+        return escaped
+    return f'{escaped[:m.start()]}<strong class="rag-value">{m.group(0)}</strong>{escaped[m.end():]}'
+
+
+def highlight(text: str, quote: str | None, value: str | None = None) -> str:
+    """The paragraph escaped, with the quoted sentence(s) wrapped in <mark>, and in them the short answer's value
+    (where there is one) in <strong>. Whitespace and case may differ."""
     if not quote:
-        return html.escape(text)
+        return strong(html.escape(text), html.escape(value) if value else None)
     spans: list[tuple[int, int]] = []
     for part in re.split(r"\s*(?:…|\.\.\.)\s*", quote):
         tokens = part.split()
@@ -268,14 +309,17 @@ def highlight(text: str, quote: str | None) -> str:
         if start < pos:
             continue
         out.append(html.escape(text[pos:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        marked = strong(html.escape(text[start:end]), html.escape(value) if value else None)
+        if value and marked != html.escape(text[start:end]):
+            value = None  # shown once
+        out.append(f"<mark>{marked}</mark>")
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
 
 def render_document(paragraphs: list[Paragraph], focus_id: str | None, quote: str | None = None,
-                    context: int | None = 3, document: Document | None = None) -> str:
+                    context: int | None = 3, document: Document | None = None, value: str | None = None) -> str:
     """The paragraph in its document: `context` paragraphs above and below (None: the whole document; footnotes
     are left out of a window unless they are the focus), the focus paragraph framed and its quote in <mark>."""
     if not paragraphs:
@@ -297,7 +341,7 @@ def render_document(paragraphs: list[Paragraph], focus_id: str | None, quote: st
     for i in shown:
         p = paragraphs[i]
         is_focus = i == focus
-        text = highlight(p.text, quote) if is_focus else html.escape(p.text)
+        text = highlight(p.text, quote, value) if is_focus else html.escape(p.text)
         if p.kind == "heading":
             rows.append(f'<div class="rag-doc-heading{" rag-focus" if is_focus else ""}">{text}</div>')
             continue

@@ -3,8 +3,8 @@
 or for the lexical index of the library to be built.
 
 Stages: the embedding model (loaded, and one text through it), the lexical index (BM25 and every paragraph's
-vectors, rag/retrieve.py) and what is computed from it (the collection's spellings), the fitted reader
-(rag/fitted.json), spaCy and VADER (rag/stance.py: how a holder leans), then one whole question through the
+vectors, rag/retrieve.py) and what is computed from it (the collection's spellings), the reader model
+(models/reader/) and what is fitted for it (rag/fitted.json), spaCy and VADER (rag/stance.py: how a holder leans), then one whole question through the
 pipeline (the code paths the stages above do not reach).
 """
 from __future__ import annotations
@@ -36,7 +36,8 @@ def warm_up(assistant, say: Callable[[str], None] = _stderr, question: str = QUE
     stages: list[tuple[str, Callable[[], object]]] = [
         ("loading the embedding model", lambda: assistant.store.embeddings.embed_query(question)),
         (f"building the lexical index of {assistant.store.count():,} paragraph pieces", lambda: index(assistant)),
-        ("loading the fitted reader", load_fitted),
+        ("loading the reader model", lambda: (load_fitted(), assistant.reader.read(
+            [question], ["The warm-up sentence was read without trouble."]))),
         ("loading spaCy and VADER", lambda: stance.polarity("The warm-up sentence was read without trouble.")),
     ]
     if assistant.store.list_documents():

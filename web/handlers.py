@@ -98,7 +98,9 @@ class WebApp:
             citation = next(c for c in answer.citations if c.n == n)
         except (TypeError, ValueError, IndexError, StopIteration):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        target = {"doc": citation.doc, "pid": citation.paragraph_id, "quote": citation.quote}
+        short = answer.short_answer
+        target = {"doc": citation.doc, "pid": citation.paragraph_id, "quote": citation.quote,
+                  "value": short["text"] if short and short.get("citation") == n else None}
         tab = gr.Tabs(selected="ask") if data.get("briefing") else gr.skip()
         return (ui.render_sources(answer, turn, active=n), self.view(target, whole), target,
                 ui.render_positions(answer, turn), tab)
@@ -109,7 +111,7 @@ class WebApp:
         paragraphs = self.store.get_paragraphs(target["doc"])
         document = self.store.get_document(target["doc"])
         return ui.render_document(paragraphs, target.get("pid"), target.get("quote"),
-                                  context=None if whole else 3, document=document)
+                                  context=None if whole else 3, document=document, value=target.get("value"))
 
     # ------------------------------------------------------------------ library
     def library(self, scope: list[str] | None = None):

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from rag.compose import Composer, Request
 from rag.model import RECOMMENDATION, Draft, Evidence
-from rag.question import REC
+from rag.question import REC, topic_phrases
 from rag.reading import Reading
-from rag.text import in_view, sentences, stem, stems, topic_words, words
+from rag.text import in_view, sentences, stem, topic_words, words
 
 RECOMMENDING = re.compile(r"\b(recommend\w*|should|must|call(s|ed)? (up)?on|urge\w*|propos\w*)\b", re.I)
 # a sentence that makes a recommendation, by its verb ("X recommended that ...", "should"); not one that only
@@ -39,18 +39,21 @@ class Pick:
 
 
 def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int) -> list[Pick]:
-    """The best sentences until their probabilities add up to `coverage`: one when the ranker is sure, more when
-    it is not. At most two from one paragraph, no repeats. A question asking for recommendations gets the
-    recommendation items (and sentences that make one: `RECOMMENDS`) among the candidates first."""
+    """The best sentences until their probabilities add up to `coverage`: one when the reader is sure, more when
+    it is not. At most two from one paragraph, no repeats. A recommendation lookup gets every recommendation item
+    the reader finds matching (its answer logit reaches the fitted line), up to `max_items`, best first; where
+    none does, the sentences that make a recommendation (`RECOMMENDS`) come first."""
     ranked = reading.candidates
     limit = max_sentences
     if reading.question.answer_type == REC:
-        recs = [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDS.search(c.sentence)]
+        items = [c for c in ranked if c.read is not None and c.evidence.paragraph.kind == RECOMMENDATION
+                 and c.logit >= reading.item_at]
+        recs = items or [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION
+                         or RECOMMENDS.search(c.sentence)]
         if recs:
             ranked, limit = recs, max_items
-            named = of_the_name(reading.question, recs)
-            if named:
-                ranked, coverage = named, 1.0  # every item of the one named, up to the limit
+            if items:
+                coverage = 1.0  # every matching item, up to the limit
     total = sum(c.prob for c in ranked) or 1.0
     chosen: list[Pick] = []
     per_paragraph: dict[str, int] = {}
@@ -71,17 +74,6 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
     return chosen
 
 
-def of_the_name(question, recs: list) -> list:
-    """For a question that names nothing but names ("What did Norway recommend to Ruritania?"), the
-    recommendations that hold the rarest of its names among them, best first: each is an answer, however the
-    reader ranks it. Empty for a question with a topic besides names ("... about the courts?")."""
-    if not question.proper or not set(question.topics) <= set(question.proper):
-        return []
-    holding = {t: [c for c in recs if t in stems(c.evidence.paragraph.text)] for t in question.proper}
-    rarest = min((t for t in holding if holding[t]), key=lambda t: len(holding[t]), default=None)
-    return holding[rarest] if rarest and len(holding[rarest]) < len(recs) else []
-
-
 def shown_indices(picks: list[Pick], all_sentences: list[str]) -> list[int]:
     """Which sentences of one paragraph the answer shows for these picks: each pick and what `in_view` shows
     with it (the sentence a referring word points back to; the next one when it goes on about the pick)."""
@@ -90,7 +82,10 @@ def shown_indices(picks: list[Pick], all_sentences: list[str]) -> list[int]:
 
 def passage(paragraph_picks: list[Pick]) -> str:
     """The sentences `shown_indices` gives, in order, joined; '…' marks a gap. The words are the document's own."""
-    all_sentences = sentences(paragraph_picks[0].evidence.paragraph.text)
+    paragraph = paragraph_picks[0].evidence.paragraph
+    if paragraph.kind == RECOMMENDATION:  # an item is read and shown whole
+        return CONNECTIVE.sub("", " ".join(paragraph.text.split()), count=1)
+    all_sentences = sentences(paragraph.text)
     out, last = [], None
     for i in shown_indices(paragraph_picks, all_sentences):
         if last is not None and i != last + 1:
@@ -138,13 +133,21 @@ def render(picks: list[Pick], recs: bool) -> tuple[str, dict[int, str]]:
 
 
 def refusal(reading: Reading, evidence: list[Evidence]) -> Draft:
+    """"The documents do not answer this", naming what the question asks about in its own words: the words of
+    its topic that no document holds, where there are some ("they say nothing about “X”"), else its topic
+    (`topic_phrases`); never a verb of asking. Then the nearest passages."""
     known = reading.known or (lambda term: True)
     read_as = set(reading.question.topics) | set(reading.question.proper)  # a slip read as a known word is no gap
-    missing = [w for w in dict.fromkeys(topic_words(reading.question.text))
-               if not known(stem(w)) and stem(w) in read_as]
-    subject = ", ".join(f"“{w}”" for w in missing[:3])
-    if subject:
+    phrases = topic_phrases(reading.question.text)
+    typed = [w for phrase in phrases for w in phrase.split()]  # as the question writes them
+    missing = [w for w in dict.fromkeys(typed) if topic_words(w) and not known(stem(topic_words(w)[0]))
+               and stem(topic_words(w)[0]) in read_as]
+    if missing:
+        subject = ", ".join(f"“{w}”" for w in missing[:3])
         text = f"The indexed documents do not answer this: they say nothing about {subject}."
+    elif phrases:
+        subject = " or ".join(f"“{p}”" for p in phrases[:2])
+        text = f"The indexed documents do not answer this question about {subject}."
     else:
         text = "The indexed documents do not answer this question."
     near = sorted(evidence, key=lambda e: -e.score)[:2]
