@@ -62,13 +62,17 @@ class PositionLine:
     summary: str
     numbers: list[int]
     date: str | None = None
-    stance: str = ""
+    says: str = ""  # what it says about the question
 
     def describe(self) -> str:
         who = self.holder + (f" ({self.date})" if self.date else "")
-        if self.stance:
-            who += f", {self.stance}"
+        if self.says and self.says != "answers":
+            who += f" {self.says}"
         return f"{who}: {self.summary}" + _markers(self.numbers, lead=" ")
+
+
+def positions_heading(section) -> str:
+    return "Where the sources disagree" if section.disagreement else "What each source says"
 
 
 @dataclass
@@ -83,8 +87,9 @@ class Section:
     paragraphs: list[str]  # the answer text, markers already global
     found: bool
     understood_as: str | None = None
-    positions: list[PositionLine] = field(default_factory=list)
+    positions: list[PositionLine] = field(default_factory=list)  # what each source says, where two or more answer
     quotes: list[QuoteLine] = field(default_factory=list)
+    disagreement: bool = False
 
 
 @dataclass
@@ -137,11 +142,10 @@ def build(answers: list[Answer], title: str = "Briefing note", today: Date | Non
         paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
         positions = []
-        if a.disagreement:
-            for p in a.positions:
-                nums = list(dict.fromkeys(local[n] for n in p.citations if n in local))
-                positions.append(PositionLine(_one_line(p.holder), _one_line(p.summary), nums,
-                                              _one_line(p.date) or None, _one_line(p.stance)))
+        for p in a.positions if len(a.positions) > 1 else []:
+            nums = list(dict.fromkeys(local[n] for n in p.citations if n in local))
+            positions.append(PositionLine(_one_line(p.holder), _one_line(p.summary), nums,
+                                          _one_line(p.date) or None, _one_line(p.says)))
 
         quotes, seen = [], set()
         for c in a.citations:
@@ -157,7 +161,7 @@ def build(answers: list[Answer], title: str = "Briefing note", today: Date | Non
         resolved = _one_line(a.resolved_question)
         question = _one_line(a.question)
         sections.append(Section(question, paragraphs, a.found, resolved if resolved and resolved != question else None,
-                                positions, quotes))
+                                positions, quotes, a.disagreement))
 
     return Briefing(_one_line(title) or "Briefing note", _format_date(today or Date.today()), sections, sources)
 
@@ -182,7 +186,7 @@ def render_markdown(b: Briefing) -> str:
         for p in s.paragraphs:
             out += [_md(p), ""]
         if s.positions:
-            out += ["### Where the sources disagree", ""]
+            out += [f"### {positions_heading(s)}", ""]
             out += [f"- {_md(p.describe())}" for p in s.positions] + [""]
         if s.quotes:
             out += ["### Quoted passages", ""]
@@ -223,7 +227,7 @@ def render_docx(b: Briefing, path: Path) -> Path:
         for p in s.paragraphs:
             doc.add_paragraph(p)
         if s.positions:
-            doc.add_heading("Where the sources disagree", level=2)
+            doc.add_heading(positions_heading(s), level=2)
             for p in s.positions:
                 doc.add_paragraph(p.describe(), style=styled("List Bullet"))
         if s.quotes:

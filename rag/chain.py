@@ -162,9 +162,9 @@ class Assistant:
         t0 = time.perf_counter()
         turn.reading = reading = self.reading(turn.query, turn.evidence)
         if reading.found:
-            turn.disagreement, turn.positions, _ = find_positions(reading)
-        request = Request(turn.query, turn.evidence, reading, turn.positions if turn.disagreement else [])
-        turn.draft = (self.both_sides if turn.disagreement else self.extractive).compose(request)
+            turn.disagreement, turn.positions, _ = find_positions(reading, self.reader, load_fitted().extra)
+        request = Request(turn.query, turn.evidence, reading, turn.positions, turn.disagreement)
+        turn.draft = (self.both_sides if len(turn.positions) > 1 else self.extractive).compose(request)
         if self.llm is not None and reading.found:  # the model writes; the draft above is the fallback
             if turn.model_down:
                 turn.draft.notes.append(turn.model_down)

@@ -169,26 +169,24 @@ class Citation:
 
 
 class Stance(str, Enum):
-    """How a position leans on what the question asks about (the app colours positions by it)."""
+    """Where a source stands on a question of judgement, read as a claim (the app colours positions by it)."""
 
     NONE = ""
-    FAVOURABLE = "favourable"
-    CRITICAL = "critical"
-    DISPUTING = "disputing"  # rejects or denies what another source asserts
-
-    @property
-    def sign(self) -> int:
-        return {"favourable": 1, "critical": -1}.get(self.value, 0)
+    SUPPORTS = "supports"
+    UNDERMINES = "undermines"
 
 
 @dataclass
 class Position:
+    """What one source says on the question."""
+
     holder: str
     summary: str
     citations: list[int]
     date: str | None = None
-    stance: str = ""  # a Stance value: how this holder leans on the question
-    value: str | None = None  # for a factual conflict: the value this holder gives (a date, a figure, a name)
+    stance: str = ""  # a Stance value, for a question of judgement
+    value: str | None = None  # for a question answered by a value: the value this holder gives (a date, a figure)
+    says: str = ""  # what it says about the question, in words ("says the penny should stay in circulation")
 
 
 @dataclass
@@ -198,7 +196,7 @@ class Answer:
     found: bool
     citations: list[Citation] = field(default_factory=list)
     disagreement: bool = False
-    positions: list[Position] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)  # what each source says, where two or more answer
     timings_ms: dict = field(default_factory=dict)
     composer: str = "extractive"
     notes: list[str] = field(default_factory=list)  # e.g. "model unavailable", dropped sentences
@@ -220,7 +218,10 @@ class Answer:
             "answer": self.answer,
             "found": self.found,
             "disagreement": self.disagreement,
-            "positions": [asdict(p) for p in self.positions],
+            # positions: as the contract has it, present when the sources disagree; voices: what each source says,
+            # wherever two or more answer
+            "positions": [asdict(p) for p in self.positions] if self.disagreement else [],
+            "voices": [asdict(p) for p in self.positions],
             "citations": [asdict(c) for c in self.citations],
             "timings_ms": self.timings_ms,
             "composer": self.composer,

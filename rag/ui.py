@@ -103,6 +103,8 @@ def chat_markdown(answer: Answer, turn: int) -> str:
         body = f'<span class="rag-weak">{WEAK_EVIDENCE}</span>\n\n{body}'
     if answer.disagreement and answer.positions:
         body += "\n\n_The positions are laid out side by side below the chat._"
+    elif len(answer.positions) > 1:
+        body += "\n\n_What each source says is laid out side by side below the chat._"
     return body
 
 
@@ -240,8 +242,9 @@ def link_briefing_markers(markdown: str, numbers: dict[int, tuple[int, int]]) ->
 
 
 def render_positions(answer: Answer | None, turn: int = 0) -> str:
-    """When the sources disagree: one column per holder (name, date, stance, summary, citation numbers)."""
-    if answer is None or not answer.positions:
+    """Where two or more sources answer: one column per source (its holder, date, what it says about the question,
+    its sentences, its citation numbers), under a title that says whether they disagree."""
+    if answer is None or len(answer.positions) < 2:
         return ""
     known = {c.n for c in answer.citations}
     columns = []
@@ -255,15 +258,19 @@ def render_positions(answer: Answer | None, turn: int = 0) -> str:
             summary = MARKER.sub("", summary).replace(" .", ".").strip()
         cites = " ".join(_marker_button(turn, n) for n in p.citations if n in known)
         date = f'<div class="rag-date">{html.escape(str(p.date))}</div>' if p.date else ""
-        stance = f'<span class="rag-stance rag-stance-{_slug(p.stance)}">{plain(p.stance)}</span>' if p.stance else ""
+        says = p.says[:1].upper() + p.says[1:] if p.says and p.says != "answers" else ""
+        stance = (f'<span class="rag-stance rag-stance-{_slug(p.stance or "none")}">{plain(says)}</span>'
+                  if says else "")
         holders = "".join(f"<li>{plain(h.strip())}</li>" for h in (p.holder or "").split(";") if h.strip())
         columns.append(
             f'<div class="rag-position"><div class="rag-position-head">{stance}{date}</div>'
             f'<ul class="rag-holders">{holders}</ul>'
             f'<p class="rag-summary">{summary}</p>'
             f'<div class="rag-position-cites">Sources: {cites or "none"}</div></div>')
-    return (f'<div class="rag-positions" data-turn="{int(turn)}"><div class="rag-panel-title">The sources '
-            f'disagree on “{plain(answer.question)}”: positions side by side</div>'
+    title = (f"The sources disagree on “{plain(answer.question)}”: positions side by side" if answer.disagreement
+             else f"What each source says on “{plain(answer.question)}”")
+    flag = " rag-disagree" if answer.disagreement else ""
+    return (f'<div class="rag-positions{flag}" data-turn="{int(turn)}"><div class="rag-panel-title">{title}</div>'
             f'<div class="rag-position-row">{"".join(columns)}</div></div>')
 
 

@@ -4,8 +4,8 @@ or for the lexical index of the library to be built.
 
 Stages: the embedding model (loaded, and one text through it), the lexical index (BM25 and every paragraph's
 vectors, rag/retrieve.py) and what is computed from it (the collection's spellings), the reader model
-(models/reader/) and what is fitted for it (rag/fitted.json), spaCy and VADER (rag/stance.py: how a holder leans), then one whole question through the
-pipeline (the code paths the stages above do not reach).
+(models/reader/) and what is fitted for it (rag/fitted.json), spaCy (questions and speakers are parsed), then one
+whole question through the pipeline (the code paths the stages above do not reach).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def index(assistant) -> int:
 
 def warm_up(assistant, say: Callable[[str], None] = _stderr, question: str = QUESTION) -> dict[str, float]:
     """Pay every first-question cost now, saying each stage as it starts. -> seconds per stage."""
-    from rag import stance
+    from rag.text import parsed
     from rag.reading import load_fitted
 
     stages: list[tuple[str, Callable[[], object]]] = [
@@ -38,7 +38,7 @@ def warm_up(assistant, say: Callable[[str], None] = _stderr, question: str = QUE
         (f"building the lexical index of {assistant.store.count():,} paragraph pieces", lambda: index(assistant)),
         ("loading the reader model", lambda: (load_fitted(), assistant.reader.read(
             [question], ["The warm-up sentence was read without trouble."]))),
-        ("loading spaCy and VADER", lambda: stance.polarity("The warm-up sentence was read without trouble.")),
+        ("loading spaCy", lambda: parsed("The warm-up sentence was read without trouble.")),
     ]
     if assistant.store.list_documents():
         stages.append(("answering a first question", lambda: assistant.ask(question)))

@@ -24,7 +24,8 @@ class Request:
     question: str  # as resolved: a follow-up already made to stand alone
     evidence: list[Evidence]  # numbered, best first
     reading: Reading  # every sentence of the evidence scored, and whether the documents answer at all
-    positions: list[Position] = field(default_factory=list)  # set only when the sources disagree
+    positions: list[Position] = field(default_factory=list)  # what each source says, where two or more answer
+    disagreement: bool = False  # ... and they disagree
     fallback: Draft | None = None  # what a model composer answers with when its model fails
 
 

@@ -1,6 +1,6 @@
-"""The answer when the sources disagree (rag/disagree.py found the positions): it says so first, then each
-position in its holder's name, with its own citations. No model: the positions' summaries are the documents' own
-sentences."""
+"""The answer where two or more sources answer (rag/disagree.py read what each says): source by source, each
+position in its holder's name, labelled by what it says about the question, with its own citations; where the
+sources disagree, it says so first. No model: the positions' summaries are the documents' own sentences."""
 from __future__ import annotations
 
 import re
@@ -13,14 +13,17 @@ class BothSides(Composer):
     def compose(self, request: Request) -> Draft:
         positions = request.positions
         quotes: dict[int, str] = {}
-        values = [p.value for p in positions if p.value]
-        if len(values) == len(positions):
-            parts = ["**The sources disagree: they give " + " / ".join(f"“{v}”" for v in values) + ".**"]
-        else:
-            parts = ["**The sources disagree on this.**"]
+        parts = []
+        if request.disagreement:
+            values = [p.value for p in positions if p.value]
+            if len(values) == len(positions):
+                parts.append("**The sources disagree: they give " + " / ".join(f"“{v}”" for v in values) + ".**")
+            else:
+                parts.append("**The sources disagree on this.**")
         for pos in positions:
             when = f" ({pos.date})" if pos.date else ""
-            parts.append(f"**{pos.holder}**{when}: {pos.summary}")
+            label = f" {pos.says}" if pos.says and pos.says != "answers" else ""
+            parts.append(f"**{pos.holder}**{when}{label}: {pos.summary}")
             for n in pos.citations:
                 for sentence in re.findall(rf"([^\[\]]+?)\s*\[{n}\]", pos.summary):
                     quotes.setdefault(n, sentence.strip())

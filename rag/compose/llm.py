@@ -227,7 +227,7 @@ class LLMComposer(Composer):
         them), then return its Draft (composer "llm"), still to be checked (the chain's `rag.cite.finalize`), or
         `request.fallback` with a note saying why the model did not answer."""
         fallback = request.fallback or Draft(text="", found=False)
-        evidence, positions = request.evidence, request.positions
+        evidence, positions = request.evidence, request.positions if request.disagreement else []
         try:
             messages, blocks = self.messages(request.question, evidence, positions)
         except Exception as exc:  # a broken prompt file: say so, answer anyway
