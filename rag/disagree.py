@@ -74,12 +74,26 @@ def short_name(e: Evidence) -> str:
     return name
 
 
-def voices(reading: Reading) -> list[Voice]:
-    """The holders whose own read sentences would answer the question, best first."""
+def voices(reading: Reading, shown: int = 3) -> list[Voice]:
+    """Who speaks to the question, best first: each holder whose own read sentences would answer it; a holder whose
+    best sentences report two or more named speakers ("The farmers said ... However, the anglers described ...")
+    is heard as those speakers, each a voice of its own, named "<speaker> (in <holder>)"; a holder whose best
+    sentence names one speaker is named by it the same way."""
     by_holder: dict[str, list[Candidate]] = {}
     for c in reading.read:
         by_holder.setdefault(short_name(c.evidence), []).append(c)
-    return [Voice(name, cands) for name, cands in by_holder.items() if reading.answers_alone(cands)]
+    out = []
+    for name, cands in by_holder.items():
+        if not reading.answers_alone(cands):
+            continue
+        top = cands[:shown]
+        speakers = [speaker(c.sentence) for c in top]
+        named = list(dict.fromkeys(s for s in speakers if s))
+        if len(named) > 1:
+            out += [Voice(f"{s} (in {name})", [c for c, who in zip(top, speakers) if who == s]) for s in named]
+        else:
+            out.append(Voice(f"{speakers[0]} (in {name})" if speakers[0] else name, cands))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ the question
@@ -195,13 +209,11 @@ def says(reading: Reading, lean: float | None = None, value: str | None = None) 
     return "answers"
 
 
-def position(v: Voice, label: str, stance: Stance = Stance.NONE, value: str | None = None, shown: int = 2,
-             who: str | None = None) -> Position:
+def position(v: Voice, label: str, stance: Stance = Stance.NONE, value: str | None = None, shown: int = 2) -> Position:
     items = v.candidates[:shown]
     dates = sorted({c.evidence.document.date for c in items if c.evidence.document.date})
     summary = " ".join(f"{c.sentence} [{c.evidence.n}]" for c in items)
-    holder = f"{who} (in {v.holder})" if who else v.holder
-    return Position(holder=holder, summary=summary, citations=list(dict.fromkeys(c.evidence.n for c in items)),
+    return Position(holder=v.holder, summary=summary, citations=list(dict.fromkeys(c.evidence.n for c in items)),
                     date=", ".join(dates) or None, stance=stance.value, value=value, says=label)
 
 
@@ -218,16 +230,14 @@ def find_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Po
         out = []
         for v, lean in zip(heard, leans):
             side = Stance.SUPPORTS if lean >= margin else Stance.UNDERMINES if lean <= -margin else Stance.NONE
-            out.append(position(v, says(reading, lean) if side != Stance.NONE else "does not take a side", side,
-                                who=speaker(v.best.sentence)))
+            out.append(position(v, says(reading, lean) if side != Stance.NONE else "does not take a side", side))
         # two holders on opposite sides disagree, even two articles of one file (a briefing printing opposed views)
         disagree = len({p.stance for p in out if p.stance}) > 1
         return disagree, out, "stances" if disagree else ""
     if q.answer_type not in VALUED:
-        return False, [position(v, "answers", who=speaker(v.best.sentence)) for v in heard], ""
+        return False, [position(v, "answers") for v in heard], ""
     answered = [(v, answer_value(reading, v.best)) for v in heard]
-    out = [position(v, says(reading, value=value) if value else "answers", value=value,
-                    who=speaker(v.best.sentence)) for v, value in answered]
+    out = [position(v, says(reading, value=value) if value else "answers", value=value) for v, value in answered]
     disagree = False
     for i, (a, va) in enumerate(answered):
         for b, vb in answered[i + 1:]:

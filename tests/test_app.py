@@ -220,15 +220,35 @@ def test_highlight_tolerates_whitespace_and_escapes():
 def test_render_positions_one_column_per_holder():
     answer = make_answer(disagreement=True, positions=[
         Position(holder="UPR 2018; Another <b>holder</b>", summary="Critical view [1].", citations=[1],
-                 date="2018", stance="critical"),
+                 date="2018", stance="undermines", says="says the policy is not fair"),
         Position(holder="Briefing 2022", summary="Supportive view [13].", citations=[2], date="2022",
-                 stance="supportive")])
+                 stance="supports", says="says the policy is fair")])
     out = ui.render_positions(answer, turn=1)
     assert out.count('class="rag-position"') == 2
     assert "Another holder" in out and "<b>" not in out
     assert 'data-turn="1" data-n="1"' in out and 'data-turn="1" data-n="2"' in out
     assert "[13]" not in out  # a summary marker that names no citation of the answer is dropped
+    assert "Says the policy is not fair" in out and "rag-stance-undermines" in out and "disagree" in out
     assert ui.render_positions(make_answer()) == ""
+    agreeing = make_answer(positions=answer.positions)
+    assert "What each source says" in ui.render_positions(agreeing) and "disagree" not in ui.render_positions(agreeing)
+
+
+def test_the_short_answer_comes_first_and_is_set_in_bold_in_its_sentence():
+    answer = make_answer(answer="At least 43 lawyers were penalised [2].", short_answer={"text": "43", "citation": 2})
+    out = ui.chat_markdown(answer, turn=0)
+    assert out.startswith("**43** [\\[2\\]](#cite-0-2)")
+    assert "At least **43** lawyers" in out
+    assert ui.answer_markdown(answer).startswith("**43** [^2]")
+    sources = ui.render_sources(answer)
+    assert '<strong class="rag-value">43</strong>' in sources
+    # in the document viewer: the value inside the highlighted sentence
+    text = "The report says: At least 43 lawyers were penalised. Others fled."
+    assert ui.highlight(text, "At least 43 lawyers were penalised.", "43") == (
+        'The report says: <mark>At least <strong class="rag-value">43</strong> lawyers were penalised.</mark> '
+        "Others fled.")
+    # no short answer: nothing added
+    assert not ui.chat_markdown(make_answer(), 0).startswith("**")
 
 
 # ============================================================================================== the running app

@@ -71,40 +71,45 @@ def test_a_sentence_recommends_by_its_verb_not_by_speaking_of_recommendations(se
     assert bool(RECOMMENDS.search(sentence)) is recommends
 
 
-def test_a_recommendation_question_is_answered_by_the_items_not_by_a_sentence_about_recommendations():
+def lookup(question: str, items: list[tuple[str, str, float]], said: tuple[str, float] | None = None):
+    """A Reading of a recommendation lookup over invented items (label, text, the reader's logit), best first, as
+    rag/reading.py makes one; `said`: a plain sentence about recommendations and its logit."""
+    from rag.model import Document, Evidence, Paragraph, RECOMMENDATION
+    from rag.question import read
+    from rag.reader import PairReading
+    from rag.reading import Candidate, Reading, rank
+
+    doc = Document("d", "Review of Ruritania", "0", "txt", 4)
+    cands = []
+    for i, (label, text, logit) in enumerate(items):
+        p = Paragraph(f"d-{i}", "d", i, label, RECOMMENDATION, text)
+        cands.append(Candidate(Evidence(i + 1, p, doc, 0.5), 0, text, None, 0.0, logit,
+                               read=PairReading(logit, None, 0.0, None, None)))
+    if said:
+        p = Paragraph("d-s", "d", 9, "78", "paragraph", said[0])
+        cands.append(Candidate(Evidence(9, p, doc, 0.6), 0, said[0], None, 0.0, said[1],
+                               read=PairReading(said[1], None, 0.0, None, None)))
+    reading = Reading(read(question), rank(cands), 0.9, 0.2)
+    reading.item_at = 0.0  # the fitted match line, here
+    return reading
+
+
+def test_a_recommendation_lookup_gets_every_matching_item_not_a_sentence_about_recommendations():
     """"What did Corvania recommend?": the reader ranks first a sentence that names Corvania and speaks of
-    recommendations; the answer is the item Corvania made, which the reader ranks below it."""
-    from rag.model import Document, Evidence, Paragraph, RECOMMENDATION
-    from rag.question import read
-    from rag.reading import Candidate, Reading
-
-    doc = Document("d", "Review report", "0", "txt", 2)
-    said = Paragraph("d-1", "d", 1, "78", "paragraph", "Corvania appreciated efforts to implement recommendations.")
-    item = Paragraph("d-2", "d", 2, "122.7", RECOMMENDATION, "Reduce the backlog of court cases (Corvania)")
-    candidates = [Candidate(Evidence(1, said, doc, 0.6), 0, said.text, None, 3.0, 0.9),
-                  Candidate(Evidence(2, item, doc, 0.3), 0, item.text, None, 1.0, 0.1)]
-    reading = Reading(read("What did Corvania recommend?"), candidates, 0.9, 0.2)
-    assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7"]
+    recommendations; the answer is every item the reader finds matching, each with its number."""
+    reading = lookup("What did Corvania recommend?", [
+        ("122.7", "Reduce the backlog of court cases (Corvania)", 2.5),
+        ("122.9", "Protect the rights of migrants (Ostland)", -3.0),
+        ("122.40", "Ensure drinking water for all (Corvania) (Chile)", 0.4)],
+        said=("Corvania appreciated efforts to implement recommendations.", 3.0))
+    assert [p.evidence.paragraph.label for p in choose(reading, 0.5, 4, 15)] == ["122.7", "122.40"]
 
 
-def test_a_recommendation_question_naming_only_a_name_gets_every_item_of_that_name():
-    """"What did Corvania recommend to Ruritania?": each item Corvania made is an answer, however low the reader
-    ranks it; another state's item is not, however high."""
-    from rag.model import Document, Evidence, Paragraph, RECOMMENDATION
-    from rag.question import read
-    from rag.reading import Candidate, Reading
-
-    doc = Document("d", "Review of Ruritania", "0", "txt", 3)
-    items = [Paragraph(f"d-{i}", "d", i, label, RECOMMENDATION, text) for i, (label, text) in enumerate([
-        ("122.7", "Reduce the backlog of court cases in Ruritania (Corvania)"),
-        ("122.9", "Protect the rights of migrants in Ruritania (Ostland)"),
-        ("122.40", "Ensure drinking water for all in Ruritania (Corvania) (Chile)")])]
-    candidates = [Candidate(Evidence(i + 1, p, doc, 0.5), 0, p.text, None, logit, prob)
-                  for i, (p, logit, prob) in enumerate(zip(items, (3.0, 2.5, 0.5), (0.6, 0.3, 0.1)))]
-    reading = Reading(read("What did Corvania recommend to Ruritania?"), candidates, 0.9, 0.2)
-    assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7", "122.40"]
-    reading = Reading(read("What did Corvania recommend about courts in Ruritania?"), candidates, 0.9, 0.2)
-    assert [p.evidence.paragraph.label for p in choose(reading, 0.8, 4, 6)] == ["122.7", "122.9"]  # by coverage
+def test_a_lookup_is_not_cut_to_the_best_few_but_to_the_item_limit():
+    items = [(f"121.{i}", f"Ratify the convention on item {i} (State{i})", 3.0 - i / 10) for i in range(12)]
+    reading = lookup("Which states recommended ratifying the convention?", items)
+    assert len(choose(reading, 0.5, 4, 15)) == 12  # every match, whatever the coverage
+    assert len(choose(reading, 0.5, 4, 5)) == 5  # up to the limit
 
 
 def test_a_picked_sentence_brings_the_sentences_that_refer_to_or_back_from_it():
@@ -142,17 +147,17 @@ def test_a_composer_that_streams_gives_the_same_draft_to_compose():
 
 # as rag/disagree.py writes a summary: each of the holder's sentences, then its marker
 POSITIONS = [Position("UK Government", "Torture is prohibited in all circumstances. [1]", [1], "2022",
-                      "favourable", "prohibited"),
+                      "supports", "prohibited", "says prohibited"),
              Position("Amnesty International", "Detainees were tortured in custody. [2] Nobody was charged. [3]",
-                      [2, 3], None, "critical", "tortured")]
+                      [2, 3], None, "undermines", "tortured", "says tortured")]
 
 
 def test_both_sides_says_so_first_then_each_holder_with_its_own_citations():
-    draft = BothSides().compose(Request("Is torture prohibited?", [], None, POSITIONS))
+    draft = BothSides().compose(Request("Is torture prohibited?", [], None, POSITIONS, disagreement=True))
     parts = draft.text.split("\n\n")
     assert parts[0] == "**The sources disagree: they give “prohibited” / “tortured”.**"
-    assert parts[1] == "**UK Government** (2022): Torture is prohibited in all circumstances. [1]"
-    assert parts[2].startswith("**Amnesty International**: Detainees were tortured")
+    assert parts[1] == "**UK Government** (2022) says prohibited: Torture is prohibited in all circumstances. [1]"
+    assert parts[2].startswith("**Amnesty International** says tortured: Detainees were tortured")
     assert draft.quotes == {1: "Torture is prohibited in all circumstances.", 2: "Detainees were tortured in custody.",
                             3: "Nobody was charged."}
     assert draft.found
@@ -160,18 +165,24 @@ def test_both_sides_says_so_first_then_each_holder_with_its_own_citations():
 
 def test_both_sides_without_a_value_for_every_holder_gives_the_plain_heading():
     positions = [POSITIONS[0], Position("Amnesty International", "It is widespread. [2]", [2])]
-    draft = BothSides().compose(Request("Is torture prohibited?", [], None, positions))
+    draft = BothSides().compose(Request("Is torture prohibited?", [], None, positions, disagreement=True))
     assert draft.text.startswith("**The sources disagree on this.**\n\n")
+
+
+def test_sources_that_agree_are_laid_out_source_by_source_without_a_disagreement():
+    draft = BothSides().compose(Request("Is torture prohibited?", [], None, POSITIONS, disagreement=False))
+    assert "disagree" not in draft.text and draft.text.startswith("**UK Government** (2022) says prohibited:")
 
 
 @pytest.mark.parametrize("question", ["What does the briefing say about Bachelet's visit to China?"])
 def test_both_sides_of_a_real_disagreement_cite_disjoint_evidence(corpus_assistant, question):
     from rag.disagree import find_positions
+    from rag.reading import load_fitted
 
     request = request_for(corpus_assistant, question)
-    disagreement, positions, _ = find_positions(request.reading)
+    disagreement, positions, _ = find_positions(request.reading, corpus_assistant.reader, load_fitted().extra)
     assert disagreement and len(positions) >= 2
-    request.positions = positions
+    request.positions, request.disagreement = positions, True
     draft = BothSides().compose(request)
     given = {e.n for e in request.evidence}
     for pos in positions:

@@ -213,8 +213,10 @@ def save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200, log=print) -> Path:
-    """Train (or go on training) and return the file of the final torch weights."""
+def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200, log=print,
+          examples: list[Example] | None = None) -> Path:
+    """Train (or go on training) and return the file of the final torch weights. `examples`: train on these
+    instead of the configuration's (rag/train/reader_data.py)."""
     import torch
 
     work.mkdir(parents=True, exist_ok=True)
@@ -225,7 +227,8 @@ def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200
     log(f"reader: preset {config.preset}, device {device}, seed {config.seed}")
     encoder = PairEncoder(tokenizer_file(), config.window)
     t0 = time.perf_counter()
-    items = encode_examples(training_examples(config.sizes, config.seed, log=log), encoder)
+    items = encode_examples(examples if examples is not None else training_examples(config.sizes, config.seed, log=log),
+                            encoder)
     log(f"  {len(items):,} pairs encoded in {time.perf_counter() - t0:.0f} s; mean length "
         f"{np.mean([len(i.ids) for i in items]):.0f} pieces")
     batches = batches_of(items, config.batch, config.seed, config.epochs)
