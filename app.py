@@ -2,8 +2,8 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--store DIR] [--root-path /rag] [--auth user:pass]
 
-This file lays out the page and wires its events; what each event does is in web/handlers.py, the page's CSS and
-JavaScript are in web/static/, the HTML is rendered by rag/ui.py, answers come from rag.chain.Assistant and the
+This file lays out the page and wires its events; what each event does is in rag/app/handlers.py, the page's CSS and
+JavaScript are in rag/app/static/, the HTML is rendered by rag/app/ui.py, answers come from rag.answer.chain.Assistant and the
 library is rag.store.Store (this process is the store's one writer). Named API endpoints (gradio_client):
 /ask, /new_conversation, /upload, /delete, /briefing, /recommendations; and, without conversation state, what the
 CLI asks while this app holds the store: /answer (one question -> the answer's JSON) and /documents (the library).
@@ -22,11 +22,11 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
-from rag import ui  # noqa: E402
-from rag.ingest import fill_if_empty  # noqa: E402
+from rag.app import ui  # noqa: E402
+from rag.ingest.pipeline import fill_if_empty  # noqa: E402
 from rag.store import Store, StoreBusy  # noqa: E402
-from rag.uploads import ALLOWED_EXTENSIONS  # noqa: E402
-from web.handlers import WebApp  # noqa: E402
+from rag.app.uploads import ALLOWED_EXTENSIONS  # noqa: E402
+from rag.app.handlers import WebApp  # noqa: E402
 
 EXAMPLES = [
     "What is recommended regarding the Great Firewall?",
@@ -35,7 +35,7 @@ EXAMPLES = [
 ]
 DOC_HEADERS = ["Title", "Year", "Format", "Paragraphs", "Added", "Files"]
 REC_HEADERS = ["Document", "¶", "Recommendation", "Section"]
-STATIC = Path(__file__).resolve().parent / "web" / "static"  # the page's CSS and JavaScript
+STATIC = Path(__file__).resolve().parent / "rag" / "app" / "static"  # the page's CSS and JavaScript
 PAGE_JS = (STATIC / "page.js").read_text(encoding="utf-8")  # citations: click, hover card, copy with sources
 VIEWER_JS = (STATIC / "viewer.js").read_text(encoding="utf-8")  # keep the highlighted paragraph in view
 
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --auth takes user:password", file=sys.stderr)
             return 2
         auth = (user, password)
-    from rag.reader import ReaderMissing, check_model
+    from rag.answer.reader import ReaderMissing, check_model
 
     try:
         check_model(settings.reader_model)  # before anything else: no answer without the reader
@@ -235,12 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreBusy, ReaderMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from rag.chain import Assistant
+    from rag.answer.chain import Assistant
 
     fill_if_empty(store, settings.corpus)
     assistant = Assistant(settings, store)
     if not args.no_warmup and store.list_documents():
-        from rag.warmup import warm_up
+        from rag.app.warmup import warm_up
 
         try:  # whatever a first question would pay (model, lexical index, reader ...), paid now: one line a stage
             warm_up(assistant, question=EXAMPLES[0])

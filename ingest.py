@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from rag.config import get_settings
-from rag.ingest import ADDED, UPDATED, format_reports, ingest_paths
+from rag.ingest.pipeline import ADDED, UPDATED, format_reports, ingest_paths
 from rag.store import Store, StoreBusy
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    from rag.reader import ReaderMissing, check_model
+    from rag.answer.reader import ReaderMissing, check_model
 
     settings = get_settings().with_store(args.store)
     try:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         files.n = files.total or 0
         if any(r.status in (ADDED, UPDATED) for r in reports):
             # made now and kept in the store folder, so the app's next start reads it instead of making it
-            from rag.retrieve import Retriever
+            from rag.answer.retrieve import Retriever
 
             if not args.quiet:
                 print(f"building the lexical index of {store.count():,} paragraph pieces ...", file=sys.stderr)
@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check(paths: list[str]) -> int:
-    from rag.fidelity import report, table
-    from rag.ingest import check_paths
+    from rag.ingest.fidelity import report, table
+    from rag.ingest.pipeline import check_paths
 
     checks, failed = check_paths(paths, get_settings())
     for c in checks:

@@ -69,7 +69,7 @@ def build_store(settings, folder: Path, generated: int = 0, *, words: int | tupl
     sampled from the bundled reports' own word frequencies. `embeddings`, `on_paragraphs(n)`: passed to the Store
     and the ingest; `timings` (a dict) gets `write_s` (writing the files) and `ingest_s` (the ingest itself).
     The caller closes the store."""
-    from rag.ingest import ingest_paths
+    from rag.ingest.pipeline import ingest_paths
     from rag.store import Store
 
     paths = [settings.corpus]

@@ -27,9 +27,9 @@ QUERY = "What is recommended regarding the Great Firewall?"
 
 def texts_for(n: int) -> list[str]:
     """The bundled corpus's paragraphs, then generated ones up to n."""
-    from rag.ingest import expand
-    from rag.paragraphs import build_document
-    from rag.readers.safe import read_file
+    from rag.ingest.pipeline import expand
+    from rag.ingest.paragraphs import build_document
+    from rag.ingest.readers.safe import read_file
     from rag.store import embed_text
 
     settings = get_settings()

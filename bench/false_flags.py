@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.chain import Assistant  # noqa: E402
+from rag.answer.chain import Assistant  # noqa: E402
 from rag.config import ROOT, get_settings  # noqa: E402
 from rag.store import Store  # noqa: E402
 

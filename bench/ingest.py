@@ -17,7 +17,7 @@ from bench.corpus import write_corpus  # noqa: E402
 from bench.measure import peak_rss_mb  # noqa: E402
 from rag.config import get_settings  # noqa: E402
 from rag.embeddings import LocalEmbeddings  # noqa: E402
-from rag.ingest import ingest_paths  # noqa: E402
+from rag.ingest.pipeline import ingest_paths  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 

@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import build_store  # noqa: E402
 from bench.measure import peak_rss_mb  # noqa: E402
-from rag.chain import Assistant  # noqa: E402
+from rag.answer.chain import Assistant  # noqa: E402
 from rag.config import get_settings  # noqa: E402
-from rag.evaluate import load  # noqa: E402
+from rag.train.evaluate import load  # noqa: E402
 
 
 def measure(store, questions: list[str], rounds: int) -> list[float]:

@@ -5,7 +5,7 @@
 For every evaluation question with a gold passage: the rank of the first retrieved paragraph holding it, with
 dense search alone, BM25 alone, and the fused hybrid (RAG_RETRIEVAL), on the bundled corpus and on the bundled
 corpus among --large generated distractor paragraphs. With --sets, also on every development set of
-shared/eval (rag.evaluate.known_sets(): each set's documents in a store of their own); there a question with
+shared/eval (rag.train.evaluate.known_sets(): each set's documents in a store of their own); there a question with
 `sides` (two documents that disagree) counts at the rank where its last side is first found. Prints
 recall@1/@3/@12 and mean reciprocal rank, per embedding backend (--backend; default RAG_EMBED_BACKEND): each
 backend embeds its own stores, its queries included.
@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import write_corpus  # noqa: E402
 from rag.config import get_settings  # noqa: E402
-from rag.evaluate import known_sets, load, norm  # noqa: E402
-from rag.retrieve import Retriever  # noqa: E402
+from rag.train.evaluate import known_sets, load, norm  # noqa: E402
+from rag.answer.retrieve import Retriever  # noqa: E402
 
 MODES = ("dense", "lexical", "hybrid")
 
@@ -59,7 +59,7 @@ def rows_for(name: str, store, questions: list[dict], backend: str, modes) -> li
 def open_store(settings, folder: Path, paths: list[Path], backend: str):
     """A writable store in `folder` with `paths` ingested, embedded by `backend`. The caller closes it."""
     from rag.embeddings import LocalEmbeddings
-    from rag.ingest import ingest_paths
+    from rag.ingest.pipeline import ingest_paths
     from rag.store import Store
 
     store = Store(settings.with_store(folder), write=True, embeddings=LocalEmbeddings(backend=backend))

@@ -6,7 +6,7 @@
    on exactly the texts the ingest embedded. Above --bare-max texts the bare model is timed on an evenly spaced
    sample of that many and scaled to all of them (so N=100,000 fits in an hour on 2 cores; --bare-max 0: all).
    Then the lexical index is made and kept, as ingest.py does after an ingest (timed apart: `index_s`).
-2. Answers: the evaluation questions (rag.evaluate.load) through the whole pipeline (Assistant.ask, extractive,
+2. Answers: the evaluation questions (rag.train.evaluate.load) through the whole pipeline (Assistant.ask, extractive,
    no follow-ups), --rounds rounds after the warm-up, in a fresh process that serves only that store: p50, p95 and
    its peak RSS; the same on a store of the bundled corpus alone (bundled p95).
 3. Cold start: `python app.py` on the ready store (RAG_STORE, a free port) until its first answer through
@@ -92,7 +92,7 @@ def ingest(folder: Path, paragraphs: int, bare_max: int) -> dict:
         stored = store.count()
         paragraphs_in_store = sum(d.paragraphs for d in store.list_documents())
         say("making and keeping the lexical index, as ingest.py does after an ingest ...")
-        from rag.retrieve import Retriever
+        from rag.answer.retrieve import Retriever
 
         t_index = time.perf_counter()
         Retriever(store).lexicon()
@@ -124,8 +124,8 @@ def backend() -> str:
 # ------------------------------------------------------------------------------------------ 2. answers
 def serve(store_dir: str, rounds: int) -> dict:
     """In its own process: the store opened as the app opens it, warmed up, then every question `rounds` times."""
-    from rag.chain import Assistant
-    from rag.evaluate import load
+    from rag.answer.chain import Assistant
+    from rag.train.evaluate import load
     from rag.store import Store
 
     questions = [r["q"] for r in load(None)]
@@ -134,7 +134,7 @@ def serve(store_dir: str, rounds: int) -> dict:
     store = Store(settings)
     assistant = Assistant(settings, store)
     try:
-        from rag.warmup import warm_up
+        from rag.app.warmup import warm_up
     except ImportError:  # before issue 15 item 4: one question, as app.py asked
         assistant.ask(questions[0])
     else:
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(serve(args.serve, args.rounds)))
         return 0
 
-    from rag.evaluate import load
+    from rag.train.evaluate import load
 
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:

@@ -11,14 +11,14 @@ import json
 import sys
 
 from rag.config import get_settings
-from rag.reader import ReaderMissing, check_model
+from rag.answer.reader import ReaderMissing, check_model
 from rag.store import Store, StoreBusy, document_row
 
 
 def open_assistant(args):
     """The pipeline on the chosen store; says so on stderr when the store holds no documents yet (otherwise every
     answer would be a puzzling 'the documents do not answer'). -> (assistant, whether it holds documents)."""
-    from rag.chain import Assistant
+    from rag.answer.chain import Assistant
 
     settings = get_settings().with_store(args.store)
     store = Store(settings)
@@ -109,8 +109,8 @@ def cmd_ask(args) -> int:
 
 def format_answer(answer: dict) -> str:
     """An answer's JSON (Answer.to_json()) as text for a terminal."""
-    from rag.cite import describe_support
-    from rag.ui import WEAK_EVIDENCE
+    from rag.answer.cite import describe_support
+    from rag.app.ui import WEAK_EVIDENCE
 
     lines = [f"Q: {answer['question']}", ""]
     if answer.get("weak_evidence"):
@@ -149,7 +149,7 @@ def cmd_docs(args) -> int:
 def cmd_eval(args) -> int:
     """Score on question files against one store (--questions), or on whole sets, each in a store of its own
     (--set DIR, repeatable; with neither, every set this checkout knows)."""
-    from rag.evaluate import evaluate, format_report, known_sets, set_from_folder
+    from rag.train.evaluate import evaluate, format_report, known_sets, set_from_folder
 
     if (args.questions or args.store) and not args.set:
         try:
@@ -200,8 +200,8 @@ def set_assistant(name: str, docs):
     recognised and skipped, so a second run reuses the store)."""
     from pathlib import Path
 
-    from rag.chain import Assistant
-    from rag.ingest import ingest_paths
+    from rag.answer.chain import Assistant
+    from rag.ingest.pipeline import ingest_paths
 
     base = get_settings()
     folder = Path(base.store) / "eval" / name
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--json", action="store_true", help="one JSON object per setting")
     listing.set_defaults(run=cmd_settings)
 
-    fit = sub.add_parser("fit", help="fit the sentence ranker and refusal threshold (rag/fit.py)", add_help=False)
+    fit = sub.add_parser("fit", help="fit the sentence ranker and refusal threshold (rag/train/fit.py)", add_help=False)
     fit.set_defaults(run=None)
     train = sub.add_parser("train", help="train our reader model (rag/train/reader.py): train reader --help",
                            add_help=False)
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["fit"]:  # its own options: python -m rag fit --help
-        from rag.fit import main as fit_main
+        from rag.train.fit import main as fit_main
 
         try:
             check_model(get_settings().reader_model)
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if argv[1:2] == ["sides"]:
-            from rag.fit import main_sides
+            from rag.train.fit import main_sides
 
             return main_sides(argv[2:])
         return fit_main(argv[1:])

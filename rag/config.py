@@ -25,7 +25,7 @@ for _var, _value in {
 class Settings(BaseSettings):
     """Every setting, in groups; each field is read from the environment variable RAG_<NAME> (`python -m rag
     settings` lists them with their values). Weights and thresholds of the reader are not settings: they are
-    fitted (`python -m rag fit`) and read from rag/fitted.json."""
+    fitted (`python -m rag fit`) and read from models/fitted.json."""
 
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 

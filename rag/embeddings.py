@@ -25,7 +25,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from rag.config import get_settings
-from rag.text import sentences as split_sentences
+from rag.nlp.text import sentences as split_sentences
 
 _lock = threading.Lock()
 BACKENDS = ("torch", "onnx", "onnx-int8")

@@ -142,7 +142,7 @@ class Draft:
     found: bool = True
     composer: str = "extractive"
     notes: list[str] = field(default_factory=list)
-    # A model's draft before the citation check (rag/cite.py `finalize`, run once by the chain for every draft):
+    # A model's draft before the citation check (rag/answer/cite.py `finalize`, run once by the chain for every draft):
     # the evidence as numbered for the model, those numbers -> Evidence.n, a line shown above the checked text, and
     # the draft to answer with instead if too little of the model's survives the check.
     unchecked: list["Evidence"] | None = None
@@ -164,7 +164,7 @@ class Citation:
     kind: str = PARAGRAPH
     date: str | None = None
     paragraph_id: str = ""
-    # how well the paragraph supports the sentence(s) citing it, 0..1 (rag.cite.support): 1.0 a verbatim quote
+    # how well the paragraph supports the sentence(s) citing it, 0..1 (rag.answer.cite.support): 1.0 a verbatim quote
     support: float | None = None
 
 
@@ -202,14 +202,14 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. "model unavailable", dropped sentences
     resolved_question: str | None = None  # the question after follow-up resolution
     weak_evidence: bool = False  # found, but the best evidence only touches the question
-    follow_ups: list[str] = field(default_factory=list)  # next questions the documents answer (rag.follow_ups)
+    follow_ups: list[str] = field(default_factory=list)  # next questions the documents answer (rag.answer.follow_ups)
     # the value itself where the answer is one (a figure, date or name: "7.28 million"), as the reader marks it in
     # the sentence of citation `citation`; None where the answer is a passage
     short_answer: dict | None = None  # {"text": str, "citation": int}
 
     def __radd__(self, streamed_text):
         """Text chunks streamed before an Answer add up to the Answer: LCEL's `invoke` of a streaming step adds its
-        chunks together, and the chain streams the answer's text, then the Answer (rag/chain.py)."""
+        chunks together, and the chain streams the answer's text, then the Answer (rag/answer/chain.py)."""
         return self
 
     def to_json(self) -> dict:

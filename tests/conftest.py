@@ -16,7 +16,7 @@ from typing import NoReturn
 import pytest
 
 from rag.config import ROOT, Settings
-from rag.ingest import ADDED, ingest_paths
+from rag.ingest.pipeline import ADDED, ingest_paths
 from rag.store import Store
 
 CORPUS = ROOT / "data" / "corpus"
@@ -58,7 +58,7 @@ def corpus_store(corpus_store_dir) -> Store:
 
 @pytest.fixture(scope="session")
 def corpus_assistant(corpus_store):
-    from rag.chain import Assistant
+    from rag.answer.chain import Assistant
 
     return Assistant(corpus_store.settings, corpus_store)
 

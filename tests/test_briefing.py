@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rag.briefing import MARKER, build, neutralise, to_docx, to_markdown
+from rag.app.briefing import MARKER, build, neutralise, to_docx, to_markdown
 from rag.model import Answer, Citation, Position
 
 TODAY = date(2024, 3, 5)

@@ -1,4 +1,4 @@
-"""The pipeline as one LCEL runnable (rag/chain.py): invoke, stream, batch and composition with other runnables
+"""The pipeline as one LCEL runnable (rag/answer/chain.py): invoke, stream, batch and composition with other runnables
 all take the same way through, on the bundled corpus (the session store, the packaged models)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The citation check (rag/cite.py) on hand-written model output: no model server, no store.
+"""The citation check (rag/answer/cite.py) on hand-written model output: no model server, no store.
 
 A model's answer is kept sentence by sentence only where a valid marker names a paragraph that supports it
 (`check_model_answer`); the chain runs the citation check once, on whatever draft the composer returns (`finalize`,
@@ -6,7 +6,7 @@ which checks a model's draft first with `check_model_draft`), and falls back to 
 too little survives."""
 from __future__ import annotations
 
-from rag.cite import check_model_answer, check_model_draft, finalize, supported
+from rag.answer.cite import check_model_answer, check_model_draft, finalize, supported
 from rag.model import Document, Draft, Evidence, Paragraph
 
 
@@ -148,7 +148,7 @@ def test_finalize_gives_the_fallback_and_its_citations_when_the_model_draft_fail
 
 
 def test_model_sentences_use_the_one_splitter_and_keep_a_late_marker_with_its_sentence():
-    from rag.cite import model_sentences
+    from rag.answer.cite import model_sentences
 
     assert model_sentences("Low scores restrict travel. [2] it is complicated, e.g. in Jan. 2020 [1].") == [
         "Low scores restrict travel. [2]", "it is complicated, e.g. in Jan. 2020 [1]."]

@@ -1,10 +1,10 @@
-"""How well a citation supports its sentence (rag/cite.py `support`, `set_support`, `describe_support`): pure
+"""How well a citation supports its sentence (rag/answer/cite.py `support`, `set_support`, `describe_support`): pure
 functions, no store or model. The answers' own support is checked on the real pipeline in test_follow_ups.py."""
 from __future__ import annotations
 
 import pytest
 
-from rag.cite import (CLOSE, PARTIAL, QUOTED, citing_sentences, describe_support, set_support, support,
+from rag.answer.cite import (CLOSE, PARTIAL, QUOTED, citing_sentences, describe_support, set_support, support,
                       why_unsupported)
 from rag.model import Citation
 

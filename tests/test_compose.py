@@ -1,4 +1,4 @@
-"""The composers (rag/compose/): one interface (`compose(request) -> Draft`, `stream(request)` yielding text then
+"""The composers (rag/answer/compose/): one interface (`compose(request) -> Draft`, `stream(request)` yielding text then
 returning the Draft), driven with real Readings of the bundled corpus (the session store, the packaged models).
 The model composer's own tests, with a model server, are in test_llm.py."""
 from __future__ import annotations
@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from rag.compose import Composer, Request, drain
-from rag.compose.both_sides import BothSides
-from rag.compose.extractive import RECOMMENDS, Extractive, Pick, choose, shown_indices
+from rag.answer.compose import Composer, Request, drain
+from rag.answer.compose.both_sides import BothSides
+from rag.answer.compose.extractive import RECOMMENDS, Extractive, Pick, choose, shown_indices
 from rag.model import MARKER, Draft, Position
-from rag.text import sentences
+from rag.nlp.text import sentences
 
 
 def request_for(assistant, question: str) -> Request:
@@ -73,11 +73,11 @@ def test_a_sentence_recommends_by_its_verb_not_by_speaking_of_recommendations(se
 
 def lookup(question: str, items: list[tuple[str, str, float]], said: tuple[str, float] | None = None):
     """A Reading of a recommendation lookup over invented items (label, text, the reader's logit), best first, as
-    rag/reading.py makes one; `said`: a plain sentence about recommendations and its logit."""
+    rag/answer/reading.py makes one; `said`: a plain sentence about recommendations and its logit."""
     from rag.model import Document, Evidence, Paragraph, RECOMMENDATION
-    from rag.question import read
-    from rag.reader import PairReading
-    from rag.reading import Candidate, Reading, rank
+    from rag.nlp.question import read
+    from rag.answer.reader import PairReading
+    from rag.answer.reading import Candidate, Reading, rank
 
     doc = Document("d", "Review of Ruritania", "0", "txt", 4)
     cands = []
@@ -145,7 +145,7 @@ def test_a_composer_that_streams_gives_the_same_draft_to_compose():
     assert "".join(chunks) == draft.text and Streaming().compose(request) == draft
 
 
-# as rag/disagree.py writes a summary: each of the holder's sentences, then its marker
+# as rag/answer/disagree.py writes a summary: each of the holder's sentences, then its marker
 POSITIONS = [Position("UK Government", "Torture is prohibited in all circumstances. [1]", [1], "2022",
                       "supports", "prohibited", "says prohibited"),
              Position("Amnesty International", "Detainees were tortured in custody. [2] Nobody was charged. [3]",
@@ -176,8 +176,8 @@ def test_sources_that_agree_are_laid_out_source_by_source_without_a_disagreement
 
 @pytest.mark.parametrize("question", ["What does the briefing say about Bachelet's visit to China?"])
 def test_both_sides_of_a_real_disagreement_cite_disjoint_evidence(corpus_assistant, question):
-    from rag.disagree import find_positions
-    from rag.reading import load_fitted
+    from rag.answer.disagree import find_positions
+    from rag.answer.reading import load_fitted
 
     request = request_for(corpus_assistant, question)
     disagreement, positions, _ = find_positions(request.reading, corpus_assistant.reader, load_fitted().extra)

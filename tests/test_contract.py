@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from rag.cite import markers
+from rag.answer.cite import markers
 
 from conftest import CORPUS, run_cli
 

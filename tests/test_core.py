@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.chain import Assistant
-from rag.cite import markers
+from rag.answer.chain import Assistant
+from rag.answer.cite import markers
 from rag.config import ROOT, Settings
-from rag.ingest import ADDED, UNCHANGED, UPDATED, ingest_paths
-from rag.paragraphs import build_paragraphs
-from rag.readers.text import read_text
+from rag.ingest.pipeline import ADDED, UNCHANGED, UPDATED, ingest_paths
+from rag.ingest.paragraphs import build_paragraphs
+from rag.ingest.readers.text import read_text
 from rag.store import Store
 
 CORPUS = ROOT / "data" / "corpus"

@@ -1,4 +1,4 @@
-"""Disagreement between sources (rag.disagree through the Assistant): small reports written here, each case on
+"""Disagreement between sources (rag.answer.disagree through the Assistant): small reports written here, each case on
 its own subject, all in one store (so every question also has unrelated documents around it)."""
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import pytest
 
 import numpy as np
 
-from rag.chain import Assistant
-from rag.cite import markers
-from rag.disagree import Voice, speaks_to, stance_conflict, voices
-from rag.ingest import ADDED, ingest_paths
+from rag.answer.chain import Assistant
+from rag.answer.cite import markers
+from rag.answer.disagree import Voice, speaks_to, stance_conflict, voices
+from rag.ingest.pipeline import ADDED, ingest_paths
 from rag.model import Document, Evidence, Paragraph
-from rag.question import read
-from rag.reading import Candidate, Reading
+from rag.nlp.question import read
+from rag.answer.reading import Candidate, Reading
 from rag.store import Store
 
 from conftest import settings_for
@@ -375,8 +375,8 @@ def test_a_date_written_more_fully_is_the_same_date(assistant):
     ("2017", {"14 october 2017"}, True), ("march 3", {"march 3, 1990"}, True), ("2015", {"14 october 2017"}, False),
     ("december 2015", {"december 2016"}, False)])
 def test_dates_agree_where_one_is_the_other_written_more_fully(value, others, same):
-    from rag.disagree import agree
-    from rag.question import DATE, NUMBER
+    from rag.answer.disagree import agree
+    from rag.nlp.question import DATE, NUMBER
 
     assert agree(value, others, DATE) is same
     assert agree("20", {"2017"}, NUMBER) is False  # figures agree only when equal
@@ -387,7 +387,7 @@ def test_dates_agree_where_one_is_the_other_written_more_fully(value, others, sa
     ("Who is the chair of the Marlow Trust?", False), ("Who won the Marlow contract?", False),
     ("How old is Ann Ross?", False)])
 def test_who_a_name_is_asks_for_a_description_not_a_name(question, describes):
-    from rag.disagree import asks_who_a_name_is
+    from rag.answer.disagree import asks_who_a_name_is
 
     assert asks_who_a_name_is(question) is describes
 
@@ -435,7 +435,7 @@ def test_a_count_of_other_things_or_a_sum_of_money_is_no_rival_answer(assistant,
     ("In all, 1,745 are of one race.", "1,745", None),
 ])
 def test_the_kind_of_a_figure_is_read_from_its_sentence(sentence, value, kind):
-    from rag.disagree import slot
+    from rag.answer.disagree import slot
 
     assert slot(sentence, value, set())[0] == kind
 
@@ -534,7 +534,7 @@ def test_a_question_asking_for_several_is_answered_by_all_not_set_against_each_o
     ("When was the bridge opened?", False),
 ])
 def test_asks_for_several_reads_the_plural_of_the_noun_which_qualifies(question, several):
-    from rag.disagree import asks_for_several
+    from rag.answer.disagree import asks_for_several
 
     assert asks_for_several(question) is several
 
@@ -603,7 +603,7 @@ def test_corpus_both_sides(corpus_assistant):
     ("The status of the so-called 'stateless' residents was regulated.", False),  # a term introduced
 ])
 def test_dispute_words_reject_a_claim_rather_than_deprive(sentence, disputes):
-    from rag.disagree import DISPUTE
+    from rag.answer.disagree import DISPUTE
 
     assert bool(DISPUTE.search(sentence)) is disputes
 
@@ -618,7 +618,7 @@ def test_a_value_in_a_sentence_shown_with_a_holders_answer_is_its_answer(assista
 
 
 def test_around_a_candidate_are_the_sentences_shown_with_it():
-    from rag.disagree import around
+    from rag.answer.disagree import around
 
     doc = Document("d", "Register", "0" * 64, "txt", 1)
     text = "The Tarn footbridge is a listed iron structure. It was opened in 1931. Walkers use it."

@@ -12,7 +12,7 @@ from conftest import settings_for
 
 from rag.config import Settings, get_settings
 from rag.embeddings import LocalEmbeddings, OnnxModel, _load, onnx_file
-from rag.ingest import ADDED, ingest_paths
+from rag.ingest.pipeline import ADDED, ingest_paths
 from rag.store import BACKEND_KEY, EmbeddingMismatch, Store
 
 SENTENCES = [

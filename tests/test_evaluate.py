@@ -1,4 +1,4 @@
-"""The evaluation (rag/evaluate.py, python -m rag eval): how each answer is scored, the table, and a set of one's
+"""The evaluation (rag/train/evaluate.py, python -m rag eval): how each answer is scored, the table, and a set of one's
 own (a folder with docs/ and questions.jsonl) run end to end through the CLI with the packaged models."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import run_cli
 
-from rag.evaluate import format_report, score, set_from_folder
+from rag.train.evaluate import format_report, score, set_from_folder
 from rag.model import Answer, Citation, Position
 
 BRIDGE = "The Kestrelmoor bridge opened to traffic in 1931 after four years of work."

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
-from rag.fidelity import check
+from rag.ingest.fidelity import check
 from rag.model import FOOTNOTE, HEADING, PARAGRAPH, RECOMMENDATION, Block
-from rag.paragraphs import build_document, build_paragraphs
-from rag.readers.pdf import read_pdf
-from rag.readers.text import read_text
+from rag.ingest.paragraphs import build_document, build_paragraphs
+from rag.ingest.readers.pdf import read_pdf
+from rag.ingest.readers.text import read_text
 
 from conftest import CORPUS, run_cli
 
@@ -337,7 +337,7 @@ def docx_with_notes(path: Path) -> None:
 
 def test_docx_footnotes_and_endnotes_are_notes_of_the_paragraphs_citing_them(tmp_path):
     from rag.config import Settings
-    from rag.readers.safe import read_file
+    from rag.ingest.readers.safe import read_file
 
     path = tmp_path / "notes.docx"
     docx_with_notes(path)
@@ -369,7 +369,7 @@ def test_font_widths_from_the_font_dictionary():
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, \
         NumberObject
 
-    from rag.readers.pdf import _read_font
+    from rag.ingest.readers.pdf import _read_font
 
     simple = DictionaryObject({NameObject("/Subtype"): NameObject("/TrueType"),
                                NameObject("/BaseFont"): NameObject("/Arial,Bold"),

@@ -1,13 +1,13 @@
-"""Follow-up questions (rag/follow_ups.py), and what rag/chain.py adds to every answer for its readers: support
+"""Follow-up questions (rag/answer/follow_ups.py), and what rag/answer/chain.py adds to every answer for its readers: support
 per citation, weak_evidence and follow_ups. On the session's corpus store, with the real model and reader."""
 from __future__ import annotations
 
 import pytest
 
-from rag import follow_ups
-from rag.chain import Assistant
+from rag.answer import follow_ups
+from rag.answer.chain import Assistant
 from rag.model import Answer, Citation, Paragraph
-from rag.reading import load_fitted
+from rag.answer.reading import load_fitted
 
 FIREWALL = "What is recommended regarding the Great Firewall?"
 QUESTIONS = [FIREWALL, "What does the briefing say about Hong Kong?",

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from rag.chain import Assistant
+from rag.answer.chain import Assistant
 from rag.config import Settings
-from rag.ingest import ingest_file, ingest_paths, retire
+from rag.ingest.pipeline import ingest_file, ingest_paths, retire
 from rag.store import Store
 
 HOSTILE = """# Water supply in Lakeshire

@@ -1,4 +1,4 @@
-"""Ingesting files (rag.ingest and the ingest.py CLI) into a real embedded Chroma store."""
+"""Ingesting files (rag.ingest.pipeline and the ingest.py CLI) into a real embedded Chroma store."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
-from rag.ingest import ADDED, FAILED, UNCHANGED, UPDATED, ingest_paths, title_from_name
+from rag.ingest.pipeline import ADDED, FAILED, UNCHANGED, UPDATED, ingest_paths, title_from_name
 from rag.store import Store
 
 from conftest import CORPUS, settings_for, run_cli

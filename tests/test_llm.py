@@ -28,11 +28,11 @@ import pytest
 from conftest import missing_part
 from test_cite import DOC, EVIDENCE  # the checker tests' two paragraphs
 
-from rag.chain import Assistant
-from rag.cite import MARKER, check_model_answer, markers, model_sentences
-from rag.compose.llm import PROMPTS, LLMComposer, load_prompt, select_evidence
+from rag.answer.chain import Assistant
+from rag.answer.cite import MARKER, check_model_answer, markers, model_sentences
+from rag.answer.compose.llm import PROMPTS, LLMComposer, load_prompt, select_evidence
 from rag.config import ROOT, Settings
-from rag.ingest import ADDED, ingest_paths
+from rag.ingest.pipeline import ADDED, ingest_paths
 from rag.model import Answer, Document, Evidence, Paragraph, Position
 from rag.store import Store
 
@@ -241,7 +241,7 @@ def test_a_faithful_model_answers_with_renumbered_checked_citations(store, scrip
 def test_support_says_whether_the_model_quoted_or_paraphrased(store, scripted):
     """Issue 14: each citation's support comes from the same checker for model answers as for extractive ones:
     1.0 where the model copied the sentence, less where it reworded it (and the app says so in words)."""
-    from rag.cite import describe_support
+    from rag.answer.cite import describe_support
 
     scripted.script = {"reply": good_reply}  # copies each block's first sentence
     copied = assistant(store, llm_base_url=scripted.url, llm_model="scripted").ask(QUESTION)

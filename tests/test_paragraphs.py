@@ -1,4 +1,4 @@
-"""Paragraph rebuilding (rag.paragraphs.build_paragraphs) on the bundled reports and on generated text."""
+"""Paragraph rebuilding (rag.ingest.paragraphs.build_paragraphs) on the bundled reports and on generated text."""
 from __future__ import annotations
 
 import re
@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.model import FOOTNOTE, HEADING, PARAGRAPH, RECOMMENDATION
-from rag.paragraphs import build_paragraphs
-from rag.readers.text import read_text
+from rag.ingest.paragraphs import build_paragraphs
+from rag.ingest.readers.text import read_text
 
 from conftest import BRIEFING, UPR
 

@@ -1,8 +1,8 @@
-"""What a question asks for (rag/question.py)."""
+"""What a question asks for (rag/nlp/question.py)."""
 import pytest
 
-from rag.question import DATE, NUMBER, PERSON, PLACE, REC, THING, YESNO, normal_value, read, values
-from rag.text import is_english, spelling_variants, stem
+from rag.nlp.question import DATE, NUMBER, PERSON, PLACE, REC, THING, YESNO, normal_value, read, values
+from rag.nlp.text import is_english, spelling_variants, stem
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -64,7 +64,7 @@ def test_evaluative_questions():
 
 
 def test_a_slip_is_read_as_the_collection_spells_the_word():
-    from rag.question import respelled, spelling_index
+    from rag.nlp.question import respelled, spelling_index
 
     vocabulary = {stem(w) for w in "astronaut experience weightless orbit employment rate reservoir resolve "
                                    "resolution".split()}
@@ -81,7 +81,7 @@ def test_a_slip_is_read_as_the_collection_spells_the_word():
 
 
 def test_a_word_of_the_language_is_no_slip_but_may_be_spelt_the_other_way():
-    from rag.question import respelled, spelling_index
+    from rag.nlp.question import respelled, spelling_index
 
     vocabulary = {stem(w) for w in "sent rent plan organization color defense travel harbour".split()}
     index = spelling_index(vocabulary)
@@ -102,7 +102,7 @@ def test_spelling_variants(word, other):
 
 
 def test_an_acronym_typed_in_lower_case_is_read_as_the_collections_acronym():
-    from rag.question import respelled, spelling_index
+    from rag.nlp.question import respelled, spelling_index
 
     vocabulary = {"OHCHR", "CAT", "recommend", "ratifi"}
     index, known = spelling_index(vocabulary), vocabulary.__contains__
@@ -121,13 +121,13 @@ def test_an_acronym_typed_in_lower_case_is_read_as_the_collections_acronym():
     ("What share was 18.5 per cent in 2018?", []),  # a figure or a year is not a paragraph's number
 ])
 def test_a_question_names_paragraphs_by_their_numbers(question, labels):
-    from rag.question import named_labels
+    from rag.nlp.question import named_labels
 
     assert named_labels(question) == labels
 
 
 def test_a_range_of_paragraphs_is_bounded():
-    from rag.question import MAX_NAMED, named_labels
+    from rag.nlp.question import MAX_NAMED, named_labels
 
     assert len(named_labels("What do paragraphs 1 to 100000 say?")) == MAX_NAMED
 
@@ -139,7 +139,7 @@ def test_names_are_stemmed_as_the_topics_are():
 
 
 def test_what_how_many_counts_and_whether_a_sentence_counts_it():
-    from rag.question import counts
+    from rag.nlp.question import counts
 
     q = read("How many clinics did the ministry open in 2020?")
     assert q.counted == stem("clinics") and read("What did the ministry open?").counted is None

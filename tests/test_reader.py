@@ -1,4 +1,4 @@
-"""Our reader model (rag/reader.py, models/reader/): how a pair is cut to the window, the shipped model's checks
+"""Our reader model (rag/answer/reader.py, models/reader/): how a pair is cut to the window, the shipped model's checks
 at start, and what the shipped model reads."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from rag.reader import MANIFEST, MODEL_DIR, PairEncoder, ReaderMissing, Window, check_model, load_reader
+from rag.answer.reader import MANIFEST, MODEL_DIR, PairEncoder, ReaderMissing, Window, check_model, load_reader
 
 from conftest import run_cli
 

@@ -13,13 +13,13 @@ import pytest
 
 from rag.config import Settings
 from rag.model import Block
-from rag.readers import ReadError
-from rag.readers import safe
-from rag.readers.docx import read_docx
-from rag.readers.html import read_html
-from rag.readers.markdown import read_markdown
-from rag.readers.pdf import read_pdf
-from rag.readers.safe import read_file
+from rag.ingest.readers import ReadError
+from rag.ingest.readers import safe
+from rag.ingest.readers.docx import read_docx
+from rag.ingest.readers.html import read_html
+from rag.ingest.readers.markdown import read_markdown
+from rag.ingest.readers.pdf import read_pdf
+from rag.ingest.readers.safe import read_file
 
 SETTINGS = Settings()
 

@@ -1,13 +1,13 @@
-"""The reading path (rag/reading.py), what is fitted for it (rag/fitted.json) and how (rag/fit.py)."""
+"""The reading path (rag/answer/reading.py), what is fitted for it (models/fitted.json) and how (rag/train/fit.py)."""
 import json
 
 import numpy as np
 
-from rag.fit import (auc, fit_item_match, fit_logistic, fit_ranker, fit_short_answer, gold_sentences,
+from rag.train.fit import (auc, fit_item_match, fit_logistic, fit_ranker, fit_short_answer, gold_sentences,
                      without_answer)
 from rag.model import Document, Evidence, Paragraph
-from rag.question import read
-from rag.reading import (FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, before_of, candidates_of, load_fitted,
+from rag.nlp.question import read
+from rag.answer.reading import (FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, before_of, candidates_of, load_fitted,
                          shortlist)
 
 
@@ -22,7 +22,7 @@ def test_the_fitted_file_matches_the_features_and_records_its_fit():
     # and the shortlist must hand it the answer's sentence nearly always
     assert held["shortlist_recall"] > 0.95
     # a question on a topic the documents do not cover is refused far more often than SQuAD's own unanswerable
-    # ones, at the same over-refusal (the off-topic copies of rag/fit.py)
+    # ones, at the same over-refusal (the off-topic copies of rag/train/fit.py)
     assert held["refused_off_topic"] > max(0.8, held["refused_unanswerable"]) and held["over_refusal"] < 0.05
     fitted = load_fitted()
     assert 0 < fitted.threshold < fitted.weak < 1
@@ -131,7 +131,7 @@ def test_gold_sentence_is_the_one_holding_the_answer():
 
 
 def test_near_topic_copy_leaves_out_the_answering_paragraph_and_renumbers():
-    """rag/fit.py's near-topic questions: the evidence without the paragraph that answers; none where another
+    """rag/train/fit.py's near-topic questions: the evidence without the paragraph that answers; none where another
     paragraph holds the answer too."""
     doc = Document("d", "Bridges", "0" * 64, "txt", 3)
     answering = "The bridge is old. It opened in 1931 after a long delay."

@@ -1,7 +1,7 @@
-"""The recommendation items (rag/recommendations.py): search by words and document, and the question to ask."""
+"""The recommendation items (rag/app/recommendations.py): search by words and document, and the question to ask."""
 from __future__ import annotations
 
-from rag import recommendations
+from rag.app import recommendations
 from rag.model import Paragraph
 from test_app import paragraphs
 

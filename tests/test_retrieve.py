@@ -1,5 +1,5 @@
-"""The lexical index (rag/retrieve.py Lexicon): Okapi BM25 as a sparse matrix, built once per change of the store,
-on real stores ingested from files these tests write. Also the warm-up (rag/warmup.py) that builds it at start."""
+"""The lexical index (rag/answer/retrieve.py Lexicon): Okapi BM25 as a sparse matrix, built once per change of the store,
+on real stores ingested from files these tests write. Also the warm-up (rag/app/warmup.py) that builds it at start."""
 from __future__ import annotations
 
 import math
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.ingest import ingest_paths
-from rag.retrieve import Lexicon, Retriever, code_version, lexical_text
+from rag.ingest.pipeline import ingest_paths
+from rag.answer.retrieve import Lexicon, Retriever, code_version, lexical_text
 from rag.store import Store
-from rag.text import content_words, stem
+from rag.nlp.text import content_words, stem
 from tests.conftest import settings_for
 
 FILLER = ("The committee reviewed the budget for housing and health in the region. Officials said the programme "
@@ -287,8 +287,8 @@ def test_retrieve_finds_a_new_document_by_its_words(two_reports):
 
 
 def test_warm_up_pays_the_first_question_at_start(corpus_store):
-    from rag.chain import Assistant
-    from rag.warmup import warm_up
+    from rag.answer.chain import Assistant
+    from rag.app.warmup import warm_up
 
     assistant = Assistant(corpus_store.settings.model_copy(update={"follow_ups": 0}), corpus_store)
     lines: list[str] = []
@@ -301,5 +301,6 @@ def test_warm_up_pays_the_first_question_at_start(corpus_store):
     lexicon = assistant.retriever._lexicon
     assert lexicon is not None and assistant.retriever.lexicon() is lexicon  # built, and kept
     assert assistant._spellings[0] is lexicon  # and what is computed from it
-    from rag import stance, text
-    assert text.parser.cache_info().currsize == 1 and stance._vader.cache_info().currsize == 1
+    from rag.answer import reader
+    from rag.nlp import text
+    assert text.parser.cache_info().currsize == 1 and reader.load_reader.cache_info().currsize == 1

@@ -1,4 +1,4 @@
-"""ParagraphRetriever (rag.retrieve) as a LangChain retriever: the langchain-tests standard suite (it runs
+"""ParagraphRetriever (rag.answer.retrieve) as a LangChain retriever: the langchain-tests standard suite (it runs
 offline: no network, no API key) over an ingested store, plus the citation metadata and doc_ids filter."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from rag.retrieve import ParagraphRetriever, Retriever
+from rag.answer.retrieve import ParagraphRetriever, Retriever
 
 QUERY = "What does the submission say about the social credit system?"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import missing_part
 
-from rag.cite import markers
+from rag.answer.cite import markers
 from rag.config import Settings
-from rag.ingest import ADDED, UNCHANGED, ingest_paths
+from rag.ingest.pipeline import ADDED, UNCHANGED, ingest_paths
 from rag.store import Store
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -102,7 +102,7 @@ def test_server_store_ingests_without_a_local_lock_or_folder(server_store, chrom
 
 
 def test_cited_answer_through_the_server(server_store):
-    from rag.chain import Assistant
+    from rag.answer.chain import Assistant
 
     store, _, _ = server_store
     answer = Assistant(store.settings, store).ask("What does the harbour board recommend building?")
@@ -172,7 +172,7 @@ def test_two_replicas_on_one_server_serve_20_users(chroma_url, server_store, tmp
     from gradio_client import Client, handle_file
 
     from bench.load import run
-    from rag.ingest import fill_if_empty
+    from rag.ingest.pipeline import fill_if_empty
 
     collection = "replicas"
     # the library is filled before the replicas start (each would otherwise add the bundled corpus itself)

@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from rag.ingest import ADDED, ingest_paths
+from rag.ingest.pipeline import ADDED, ingest_paths
 from rag.model import FOOTNOTE, HEADING
-from rag.paragraphs import build_paragraphs
-from rag.readers.text import read_text
-from rag.retrieve import Retriever
+from rag.ingest.paragraphs import build_paragraphs
+from rag.ingest.readers.text import read_text
+from rag.answer.retrieve import Retriever
 from rag.store import Store, StoreBusy
 
 from conftest import BRIEFING, UPR, settings_for
@@ -213,7 +213,7 @@ def test_a_store_past_sqlites_variable_limit_is_read_whole(tmp_path):
     import numpy as np
 
     from rag.model import Document, Paragraph
-    from rag.retrieve import Retriever
+    from rag.answer.retrieve import Retriever
 
     store = Store(settings_for(tmp_path / "store"), write=True)
     n = 33_000

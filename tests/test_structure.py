@@ -1,6 +1,6 @@
 """Paragraph structure from formats that mark paragraphs (DOCX/HTML/Markdown blocks) and from paged raw text."""
 from rag.model import Block
-from rag.paragraphs import build_paragraphs
+from rag.ingest.paragraphs import build_paragraphs
 
 
 def labels(blocks):

@@ -1,5 +1,5 @@
 """The one text toolkit: sentences, stems, folding (issue 12 item 3)."""
-from rag.text import content_words, fold, in_view, sentences, stem, stems, unprefixed, words
+from rag.nlp.text import content_words, fold, in_view, sentences, stem, stems, unprefixed, words
 
 
 def test_sentences_keep_abbreviations_initials_and_decimals_together():

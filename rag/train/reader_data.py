@@ -1,7 +1,7 @@
 """The reader's training and held-apart examples, from the public data in ../shared/eval/train/ (its README and
 SOURCES.md give each file's source and licence).
 
-Three tasks, one model (rag/reader.py):
+Three tasks, one model (rag/answer/reader.py):
 
 - **answer** (question, sentence -> does it hold the answer; where it does, the answer's span): SQuAD 1.1's
   training questions, SQuADShifts (new Wikipedia, Reddit, Amazon reviews) and the SQuAD 2.0 subset (with its
@@ -17,7 +17,7 @@ Three tasks, one model (rag/reader.py):
   (general English inversion) half the time, as users ask; BoolQ (yes/no question + passage -> support / undermine).
 
 Splits: by article for QA (never a question of a held-apart article in training), Perspectrum by its claim split,
-NLI by file. The SQuAD 2.0 subset's articles are split three ways (`squad2_part`): held apart (rag/fit.py's
+NLI by file. The SQuAD 2.0 subset's articles are split three ways (`squad2_part`): held apart (rag/train/fit.py's
 held-apart articles: only scored), calibration (articles holding both kinds of question: the refusal threshold
 and the answerability model are fitted there, on questions the reader never read) and training (the rest).
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import ROOT
-from rag.text import sentences, stems
+from rag.nlp.text import sentences, stems
 
 TRAIN_DIR = ROOT.parent / "shared" / "eval" / "train"
 TASKS = ("answer", "nli", "stance")
@@ -67,7 +67,7 @@ def every_nth(titles, n: int, offset: int = 0) -> set[str]:
 
 
 def squad2_part(rows: list[dict]) -> dict[str, str]:
-    """title -> "held" | "calibrate" | "train" for the SQuAD 2.0 subset. Held apart: rag/fit.py's articles (every
+    """title -> "held" | "calibrate" | "train" for the SQuAD 2.0 subset. Held apart: rag/train/fit.py's articles (every
     fifth by name). Calibration: of the other articles holding both kinds of question, every third by name."""
     held = every_nth({r["title"] for r in rows}, 5, 4)
     kinds: dict[str, set[bool]] = {}
@@ -100,7 +100,7 @@ _split_cache: dict[str, list[Sentence]] = {}
 
 
 def split(paragraph: str) -> list[Sentence]:
-    """The paragraph's sentences as the app splits them (rag/text.py), with where each sits."""
+    """The paragraph's sentences as the app splits them (rag/nlp/text.py), with where each sits."""
     if paragraph in _split_cache:
         return _split_cache[paragraph]
     text = normalised(paragraph)

@@ -1,6 +1,6 @@
 """The shipped reader's held-apart figures (the model card's): `python -m rag train reader --evaluate`.
 
-Read with the int8 ONNX model as shipped (rag/reader.py), on rows the model never trained on
+Read with the int8 ONNX model as shipped (rag/answer/reader.py), on rows the model never trained on
 (rag/train/reader_data.py's `held_apart_rows`):
 
 - sentence choice: each answerable question against every sentence of its paragraph and the three sentences of
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.reader import MODEL_DIR, NLI_LABELS, Reader
+from rag.answer.reader import MODEL_DIR, NLI_LABELS, Reader
 from rag.train.reader_data import NLI, held_apart_rows, normalised, overlap, split
-from rag.text import stems
+from rag.nlp.text import stems
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:

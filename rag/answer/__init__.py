@@ -1,0 +1,1 @@
+"""Answering: retrieve -> read (our reader model) -> disagree -> compose -> cite; chain.py runs them."""

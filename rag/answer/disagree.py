@@ -1,0 +1,248 @@
+"""A Reading -> what each source says on the question, and whether they disagree, read by the reader model
+(rag/answer/reader.py: its stance and NLI heads), not by word lists.
+
+1. Holders: a document, or an article inside one. A holder is heard through the sentences the reader read for the
+   question, and speaks to it where those sentences would answer it by themselves (the fitted answerability model
+   and refusal threshold: `Reading.answers_alone`). Where its best sentence names who speaks ("JS1 noted that
+   ..."), that speaker is named with it.
+2. What each says:
+   - a question of judgement ("Should X?", "Is X fair?", "Does the law prohibit Y?", "Was the visit a success?"):
+     the question read as a claim, and the holder's stance to it: the stance head on the claim and each of the
+     holder's best sentences (supports / undermines / neither), weighted by the reader's probabilities;
+   - a question answered by a value (who, when, where, how many, what): the holder's short answer (the reader's
+     span in its best sentence) and that sentence.
+3. Disagreement:
+   - stances: holders on opposite sides, each beyond the fitted margin (two articles of one file are two holders);
+   - values, only between different documents (two figures in one report are two things it reports): two holders
+     whose values differ (not the same value, nor one written more fully: "2017" and
+     "14 October 2017") and whose answer sentences the NLI head reads as contradicting each other (its
+     probability of contradiction, either way round, at least the fitted line).
+4. Positions: every holder that answers, source by source, labelled by what it says ("says the penny should stay in
+   circulation" / "says the penny should not stay in circulation", or its value), with its citations.
+
+The margins and lines are fitted (`python -m rag fit sides`, rag/train/fit.py) on held-apart stance and NLI data and
+read from models/fitted.json.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.model import RECOMMENDATION, Evidence, Position, Stance
+from rag.nlp.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
+from rag.answer.reading import VALUED, Candidate, Reading, renormalised
+from rag.nlp.text import fold, parsed, words
+
+TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
+HOLDER_NAME_CHARS = 70
+# English's verbs of reporting speech and opinion, as lemmas (general English: say, state, note ...)
+REPORTING = {"say", "state", "note", "argue", "claim", "assert", "contend", "insist", "maintain", "report",
+             "observe", "stress", "emphasise", "emphasize", "underline", "warn", "allege", "suggest", "believe",
+             "consider", "find", "conclude", "recommend", "urge", "call", "describe", "express", "deny", "reject",
+             "acknowledge", "admit", "point", "highlight", "indicate", "add", "explain",
+             "criticise", "criticize", "condemn", "welcome", "praise", "tweet", "comment", "write"}
+AUXILIARIES = {"be", "do", "have", "can", "could", "shall", "should", "will", "would", "may", "might", "must"}
+
+
+@dataclass
+class Voice:
+    """One holder heard on the question: its read candidates, best first."""
+
+    holder: str
+    candidates: list[Candidate]
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[0]
+
+    @property
+    def document(self) -> str:
+        return self.best.evidence.document.doc_id
+
+
+def short_name(e: Evidence) -> str:
+    """A holder's name as shown: the document title (cut at a word), and the article where the file holds
+    several."""
+    def cut(text: str) -> str:
+        return text if len(text) <= HOLDER_NAME_CHARS else text[:HOLDER_NAME_CHARS].rsplit(" ", 1)[0] + "…"
+
+    name = cut(e.document.title)
+    if e.paragraph.section and e.paragraph.section != e.document.title and e.paragraph.kind != RECOMMENDATION:
+        name += f" — {cut(e.paragraph.section)}"
+    return name
+
+
+def voices(reading: Reading, shown: int = 3) -> list[Voice]:
+    """Who speaks to the question, best first: each holder whose own read sentences would answer it; a holder whose
+    best sentences report two or more named speakers ("The farmers said ... However, the anglers described ...")
+    is heard as those speakers, each a voice of its own, named "<speaker> (in <holder>)"; a holder whose best
+    sentence names one speaker is named by it the same way."""
+    by_holder: dict[str, list[Candidate]] = {}
+    for c in reading.read:
+        by_holder.setdefault(short_name(c.evidence), []).append(c)
+    out = []
+    for name, cands in by_holder.items():
+        if not reading.answers_alone(cands):
+            continue
+        top = cands[:shown]
+        speakers = [speaker(c.sentence) for c in top]
+        named = list(dict.fromkeys(s for s in speakers if s))
+        if len(named) > 1:
+            out += [Voice(f"{s} (in {name})", [c for c, who in zip(top, speakers) if who == s]) for s in named]
+        else:
+            out.append(Voice(f"{speakers[0]} (in {name})" if speakers[0] else name, cands))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the question
+def is_judgement(reading: Reading) -> bool:
+    """A question that asks whether something is so, or should be: yes/no, evaluative, or how something fared."""
+    q = reading.question
+    return q.evaluative or q.answer_type in (YESNO, MANNER)
+
+
+def as_claim(question: str, negated: bool = False) -> str:
+    """A yes/no question as the claim it asks about, by English subject-auxiliary inversion read from the parse:
+    "Should the penny stay in circulation?" -> "the penny should stay in circulation" ("... should not stay ..."
+    negated). A question not opening with an auxiliary is returned as it is."""
+    doc = parsed(question.strip().rstrip("?").strip())
+    if not len(doc) or doc[0].lemma_.lower() not in AUXILIARIES:
+        return question.strip()
+    aux = doc[0]
+    subject = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass", "expl") and t.i > 0), None)
+    if subject is None:
+        return question.strip()
+    start, end = subject.left_edge.i, subject.right_edge.i + 1
+    root = subject.head
+    if not any(t.dep_ in ("attr", "acomp", "oprd") for t in root.children):
+        # the small parser reads "Was the visit a success?" with "a success" in apposition to the subject: it is
+        # the predicate
+        appos = next((t for t in subject.children if t.dep_ == "appos"), None)
+        if appos is not None:
+            end = appos.left_edge.i
+    subj = doc[start:end].text
+    rest = (doc[1:start].text + " " + doc[end:].text).strip()
+    verb = aux.text.lower()
+    if negated:
+        verb = {"can": "cannot"}.get(verb, f"{verb} not")
+    if doc[start].pos_ in ("DET", "NOUN", "PRON"):  # "The penny ..." -> "the penny"; not "Slovenian law"
+        subj = subj[0].lower() + subj[1:]
+    return " ".join(f"{subj} {verb} {rest}".split())
+
+
+# ---------------------------------------------------------------------------------------------- speakers
+def speaker(sentence: str) -> str | None:
+    """Who a sentence says is speaking: the subject of its main verb where that is a verb of reporting speech or
+    opinion and the subject a name or a noun ("JS1 noted, however, that ..." -> "JS1"); else None."""
+    root = next(parsed(fold(sentence)).sents).root
+    if root.lemma_.lower() not in REPORTING:
+        return None
+    subject = next((t for t in root.children if t.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.pos_ not in ("PROPN", "NOUN"):
+        return None
+    span = parsed(fold(sentence))[subject.left_edge.i:subject.right_edge.i + 1].text
+    return span if len(span) <= HOLDER_NAME_CHARS else None
+
+
+# ---------------------------------------------------------------------------------------------- stances
+def stances(reading: Reading, heard: list[Voice], reader, shown: int = 3) -> list[float]:
+    """Each holder's lean on the question read as a claim: the stance head's P(support) - P(undermine) for its
+    best `shown` sentences (the claim against the sentence alone, as the head was trained), weighted by the
+    reader's probabilities among the holder's sentences; near 0 where the head reads neither."""
+    claim = as_claim(reading.question.text)
+    pairs, owners, weights = [], [], []
+    for i, v in enumerate(heard):
+        top = v.candidates[:shown]
+        for c, p in zip(top, renormalised(top)):
+            pairs.append(c.sentence)
+            owners.append(i)
+            weights.append(p)
+    if not pairs:
+        return [0.0] * len(heard)
+    read = reader.read([claim] * len(pairs), pairs)
+    lean = np.zeros(len(heard))
+    for r, i, w in zip(read, owners, weights):
+        lean[i] += w * float(r.stance[0] - r.stance[1])
+    return lean.tolist()
+
+
+# ---------------------------------------------------------------------------------------------- values
+def same_value(a: str, b: str) -> bool:
+    """Two short answers say the same: equal once normalised (1,791 = 1791, 50 per cent = 50%), or one holds the
+    other whole ("2017" and "14 October 2017", "Lyon" and "Lyon, France")."""
+    x, y = normal_value(a), normal_value(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    wx, wy = set(words(x)), set(words(y))
+    return bool(wx) and bool(wy) and (wx <= wy or wy <= wx)
+
+
+def contradiction(reader, a: str, b: str) -> float:
+    """The NLI head's probability that two sentences contradict, the greater of the two ways round."""
+    ab, ba = reader.read([a, b], [b, a])
+    return max(float(ab.nli[2]), float(ba.nli[2]))
+
+
+def answer_value(reading: Reading, c: Candidate) -> str | None:
+    """A holder's value: the reader's span in its best sentence, where the question asks for a value; a question
+    asking for a typed value takes only a span holding one (a date for "when", a figure for "how many")."""
+    short = c.short
+    if short is None:
+        return None
+    q = reading.question
+    if q.answer_type in TYPED and not any(v in short or short in v for v in values(c.sentence, q.answer_type, q)):
+        return None
+    return short
+
+
+# ---------------------------------------------------------------------------------------------- positions
+def says(reading: Reading, lean: float | None = None, value: str | None = None) -> str:
+    """A position's label: what it says about the question."""
+    if value is not None:
+        return f"says {value}"
+    if lean is not None:
+        return f"says {as_claim(reading.question.text, negated=lean < 0)}"
+    return "answers"
+
+
+def position(v: Voice, label: str, stance: Stance = Stance.NONE, value: str | None = None, shown: int = 2) -> Position:
+    items = v.candidates[:shown]
+    dates = sorted({c.evidence.document.date for c in items if c.evidence.document.date})
+    summary = " ".join(f"{c.sentence} [{c.evidence.n}]" for c in items)
+    return Position(holder=v.holder, summary=summary, citations=list(dict.fromkeys(c.evidence.n for c in items)),
+                    date=", ".join(dates) or None, stance=stance.value, value=value, says=label)
+
+
+def find_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Position], str]:
+    """-> (disagreement, what each answering source says, kind of conflict: "stances", "values" or ""). `sides`:
+    the fitted `margin` and `contradicts` (models/fitted.json)."""
+    margin, contradicts = float(sides.get("margin", 1.0)), float(sides.get("contradicts", 1.0))
+    heard = voices(reading)
+    if len(heard) < 2:
+        return False, [], ""
+    q = reading.question
+    if is_judgement(reading):
+        leans = stances(reading, heard, reader)
+        out = []
+        for v, lean in zip(heard, leans):
+            side = Stance.SUPPORTS if lean >= margin else Stance.UNDERMINES if lean <= -margin else Stance.NONE
+            out.append(position(v, says(reading, lean) if side != Stance.NONE else "does not take a side", side))
+        # two holders on opposite sides disagree, even two articles of one file (a briefing printing opposed views)
+        disagree = len({p.stance for p in out if p.stance}) > 1
+        return disagree, out, "stances" if disagree else ""
+    if q.answer_type not in VALUED:
+        return False, [position(v, "answers") for v in heard], ""
+    answered = [(v, answer_value(reading, v.best)) for v in heard]
+    out = [position(v, says(reading, value=value) if value else "answers", value=value) for v, value in answered]
+    disagree = False
+    for i, (a, va) in enumerate(answered):
+        for b, vb in answered[i + 1:]:
+            if not va or not vb or a.document == b.document or same_value(va, vb):
+                continue
+            if contradiction(reader, a.best.sentence, b.best.sentence) >= contradicts:
+                disagree = True
+    return disagree, out, "values" if disagree else ""
