@@ -89,6 +89,8 @@ class Settings(BaseSettings):
                                            "(0: none)")
     follow_up_budget_ms: float = Field(2000.0, description="time allowed for checking them; what is not checked "
                                                            "is not offered")
+    follow_up_pairs: int = Field(8, description="sentences the reader reads to check a suggested question (the "
+                                                "best of its shortlist: a cheaper reading than an answer's)")
 
     # --- optional generative model (any OpenAI-compatible server)
     llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1; unset: answers are the "

@@ -62,7 +62,7 @@ def test_nothing_unchecked_is_offered(corpus_store):
     assert off.ask(FIREWALL).follow_ups == []
     assert "follow_ups" not in off.ask(FIREWALL).timings_ms
     refused = Answer(question="q", answer="The documents do not answer this.", found=False)
-    assert follow_ups.suggest(None, None, refused) == []
+    assert follow_ups.suggest(None, None, {}, None, refused) == []
 
 
 def test_extractive_citations_are_verbatim_quotes(answers):

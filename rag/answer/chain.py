@@ -25,16 +25,12 @@ from rag.config import Settings, get_settings
 from rag.answer.disagree import find_positions
 from rag.answer.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Draft, Evidence, Position
-from rag.nlp.question import named_labels, read, respelled, spelling_index
+from rag.nlp.question import named_labels, read, refers_back, respelled, spelling_index
 from rag.answer.reader import load_reader
 from rag.answer.reading import Reading, load_fitted, read_evidence
 from rag.answer.retrieve import Retriever
 from rag.store import Store
 from rag.nlp.text import stem, topic_words, words
-
-FOLLOW_UP = re.compile(r"^(and|but|also|so|what about|how about|then)\b|\b(it|its|they|them|their|this|that|these|"
-                       r"those|he|she|his|her|there)\b", re.I)
-
 
 @dataclass
 class Turn:
@@ -115,7 +111,7 @@ class Assistant:
             return turn
         previous = turn.history[-1][0]
         own = topic_words(turn.question)
-        if FOLLOW_UP.search(turn.question) or len(own) <= 2:
+        if refers_back(turn.question) or len(own) <= 2:
             if self.llm is not None:  # the model rewrites it to stand alone, if it can do so faithfully
                 from rag.answer.compose.llm import ModelUnavailable, unavailable_note
 
@@ -175,7 +171,7 @@ class Assistant:
             turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
 
-    def reading(self, query: str, evidence: list[Evidence]) -> Reading:
+    def reading(self, query: str, evidence: list[Evidence], pairs: int | None = None) -> Reading:
         """Every sentence of the evidence scored for the question, and whether they answer it (rag/answer/reading.py):
         the answer and the suggested follow-ups read the evidence the same way. A question that names paragraphs
         by their numbers ("What does recommendation 98.4 ask?") is read from those, and they answer it."""
@@ -185,11 +181,19 @@ class Assistant:
         labels = set(named_labels(query))
         named = [e for e in evidence if e.paragraph.label in labels]
         reading = read_evidence(question, named or evidence, lexicon.idf, known, self.reader,
-                                self.settings.reader_pairs, load_fitted(), asked=query)
+                                pairs or self.settings.reader_pairs, load_fitted(), asked=query)
         reading.uses = lexicon.uses
         if named:
             reading.answerable = max(reading.answerable, reading.threshold)
         return reading
+
+    def probe(self, question: str, doc_ids: list[str] | None) -> Reading | None:
+        """A question sent through the pipeline's own steps as a click sends it (standing alone: no history), read
+        cheaply (the reader reads `RAG_FOLLOW_UP_PAIRS` sentences): its Reading, or None where it can't be asked."""
+        turn = self.retrieve(self.resolve(self.check({"question": question, "history": [], "doc_ids": doc_ids})))
+        if turn.problem or not turn.evidence:
+            return None
+        return self.reading(turn.query, turn.evidence, self.settings.follow_up_pairs)
 
     def spellings(self, lexicon) -> dict:
         """The collection's words indexed for `respelled`, rebuilt when the store changes (the lexicon does)."""
@@ -224,7 +228,8 @@ class Assistant:
         answer.weak_evidence = bool(answer.found and turn.reading is not None and turn.reading.answerable < weak)
         if answer.found and self.settings.follow_ups > 0:  # after "total": suggestions are not the answer's time
             t0 = time.perf_counter()
-            answer.follow_ups = suggest_follow_ups(self, turn, answer, self.settings.follow_ups,
+            answer.follow_ups = suggest_follow_ups(self.probe, self.retriever.lexicon(), self.retriever.documents(),
+                                                   turn, answer, self.settings.follow_ups,
                                                    self.settings.follow_up_budget_ms / 1000)
             turn.timings["follow_ups"] = round((time.perf_counter() - t0) * 1000, 1)
         return answer

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from rag.model import FOOTNOTE, HEADING, Answer, Paragraph
+from rag.nlp.question import refers_back
 from rag.nlp.text import sentences, topic_words, words
 
 ABOUT = re.compile(r"\b(?:about|regarding|concerning|on the subject of|with regard to|in relation to|on)\s+(.+?)"
@@ -130,15 +131,14 @@ def zip_longest_all(*groups: list) -> list[list]:
     return out
 
 
-def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2.0) -> list[str]:
-    """Up to `limit` checked follow-up questions for `answer` (the Answer of `turn`, a rag.answer.chain.Turn)."""
+def suggest(probe, lexicon, documents: dict, turn, answer: Answer, limit: int = 3,
+            budget_s: float = 2.0) -> list[str]:
+    """Up to `limit` checked follow-up questions for `answer` (the Answer of `turn`, a rag.answer.chain.Turn).
+    `probe(question, doc_ids)`: the question sent through the pipeline's own steps as a click sends it, and its
+    Reading (None where it can't be asked); `lexicon`, `documents`: the library as the answer saw it."""
     if not answer.found or not answer.citations or limit <= 0:
         return []
-    from rag.answer.chain import FOLLOW_UP  # (rag.answer.chain imports this module)
-
     started = time.perf_counter()
-    lexicon = assistant.retriever.lexicon()
-    documents = assistant.retriever.documents()
     evidence_docs = list(dict.fromkeys(e.paragraph.doc_id for e in turn.evidence))
     asked = {re.sub(r"\s+", " ", q).strip().lower() for q, _ in turn.history} | {answer.question.strip().lower()}
     cited = {c.paragraph_id for c in answer.citations}
@@ -148,16 +148,12 @@ def suggest(assistant, turn, answer: Answer, limit: int = 3, budget_s: float = 2
             break
         if cand.question.lower() in asked or cand.question in kept:
             continue
-        if FOLLOW_UP.search(cand.question) or len(topic_words(cand.question)) <= 2:
+        if refers_back(cand.question) or len(topic_words(cand.question)) <= 2:
             continue  # asked after this answer, it would borrow its words (rag.answer.chain resolve): it must stand alone
         # the pipeline's own steps, as the click will send it (standing alone, nothing is borrowed, and no model
         # server is asked to rewrite it)
-        probe = assistant.retrieve(assistant.resolve(assistant.check(
-            {"question": cand.question, "history": [], "doc_ids": turn.doc_ids})))
-        if probe.problem or not probe.evidence:
-            continue
-        reading = assistant.reading(probe.query, probe.evidence)
-        if not reading.found:
+        reading = probe(cand.question, turn.doc_ids)
+        if reading is None or not reading.found:
             continue
         top = [c.evidence.paragraph for c in reading.candidates[:3]]
         if all(p.id in cited for p in top):

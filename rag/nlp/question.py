@@ -100,6 +100,16 @@ def read(text: str) -> Question:
                     negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
 
 
+# A question that leans on the one before: it opens with a connective or refers back with a pronoun (general English)
+FOLLOW_UP = re.compile(r"^(and|but|also|so|what about|how about|then)\b|\b(it|its|they|them|their|this|that|these|"
+                       r"those|he|she|his|her|there)\b", re.I)
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question leans on the one before it ("And what do they recommend?")."""
+    return bool(FOLLOW_UP.search(question))
+
+
 def topic_phrases(question: str) -> list[str]:
     """What a question asks about, in its own words: its noun phrases (spaCy's noun chunks) less determiners,
     pronouns, question words and words that frame a question ("the submission", "the report"); where it has
