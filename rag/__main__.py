@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if argv[1:2] == ["sides"]:
-            from rag.train.fit import main_sides
+            from rag.train.sides import main_sides
 
             return main_sides(argv[2:])
         return fit_main(argv[1:])

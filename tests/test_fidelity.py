@@ -355,8 +355,12 @@ def test_docx_footnotes_and_endnotes_are_notes_of_the_paragraphs_citing_them(tmp
 # ------------------------------------------------------------------------------------------- the reader, the CLI
 
 def test_pdf_reader_uses_only_public_pypdf_api():
-    """Issue 12 item 6: no private pypdf module (pypdf.generic._font) is imported by the reader."""
-    source = (ROOT / "rag" / "readers" / "pdf.py").read_text()
+    """No private pypdf module (pypdf.generic._font) is imported by the reader."""
+    for module in ("pdf.py", "pdf_fonts.py"):
+        check_public_imports((ROOT / "rag" / "ingest" / "readers" / module).read_text())
+
+
+def check_public_imports(source: str) -> None:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pypdf"):
             assert not any(part.startswith("_") for part in node.module.split(".")), node.module
@@ -369,7 +373,7 @@ def test_font_widths_from_the_font_dictionary():
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, \
         NumberObject
 
-    from rag.ingest.readers.pdf import _read_font
+    from rag.ingest.readers.pdf_fonts import _read_font
 
     simple = DictionaryObject({NameObject("/Subtype"): NameObject("/TrueType"),
                                NameObject("/BaseFont"): NameObject("/Arial,Bold"),

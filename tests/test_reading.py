@@ -3,8 +3,8 @@ import json
 
 import numpy as np
 
-from rag.train.fit import (auc, fit_item_match, fit_logistic, fit_ranker, fit_short_answer, gold_sentences,
-                     without_answer)
+from rag.train.extraction import gold_sentences, without_answer
+from rag.train.fit import auc, fit_item_match, fit_logistic, fit_ranker, fit_short_answer
 from rag.model import Document, Evidence, Paragraph
 from rag.nlp.question import read
 from rag.answer.reading import (FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, before_of, candidates_of, load_fitted,

@@ -36,20 +36,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
-import re
 import sys
-import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from rag.config import ROOT, Settings, get_settings
-from rag.nlp.question import read, respelled
-from rag.answer.reading import (FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, LinearModel, candidates_of,
-                         question_features, rank, read_candidates, shortlist)
+from rag.answer.reading import FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, LinearModel
+from rag.config import ROOT, get_settings
 from rag.nlp.text import sentences
+from rag.train.extraction import build_store, extract, norm, read_items
+
 
 DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
 TARGET_OVER_REFUSAL = 0.02
@@ -58,149 +54,6 @@ TARGET_SHOWN = 0.90
 TARGET_SHORT_PRECISION = 0.80
 COVERAGE_GRID = np.round(np.arange(0.50, 1.0, 0.01), 2)
 RIDGE = 1.0  # on standardised features: keeps weights finite where a small sample is separable
-
-
-def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def gold_sentences(row: dict) -> set[str]:
-    """The sentences of the question's paragraph that hold an answer span (every annotator's)."""
-    context = row["context"]
-    spans, pos = [], 0
-    for s in sentences(context):
-        start = context.find(s[:20], pos)
-        start = pos if start < 0 else start
-        spans.append((start, start + len(s), s))
-        pos = start + len(s)
-    out = set()
-    for answer, at in zip(row["answers"], row["answer_start"]):
-        for a, b, s in spans:
-            if a <= at < b or (answer in s and a <= at + len(answer) <= b):
-                out.add(norm(s))
-    return out
-
-
-def file_name(title: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower() + ".txt"
-
-
-def build_store(rows: list[dict], folder: Path, settings: Settings):
-    """One plain-text document per article (title, blank line, paragraphs), ingested for real; reused when the
-    folder already holds them."""
-    from rag.ingest.pipeline import ingest_paths
-    from rag.store import Store
-
-    docs = folder / "docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    articles: dict[str, list[str]] = {}
-    for r in rows:
-        paras = articles.setdefault(r["title"], [])
-        if r["context"] not in paras:
-            paras.append(r["context"])
-    for title, paras in articles.items():
-        path = docs / file_name(title)
-        text = title.replace("_", " ") + "\n\n" + "\n\n".join(paras) + "\n"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-    store_settings = settings.with_store(folder / "store")
-    with Store(store_settings, write=True) as store:
-        reports = ingest_paths(store, [docs], on_file=lambda i, n, path: print(f"  ingesting {i + 1}/{n}: {path.name}", file=sys.stderr))
-    failed = [r for r in reports if not r.ok]
-    if failed:
-        raise SystemExit(f"ingest failed: {[(r.path, r.reason) for r in failed]}")
-    return Store(store_settings)
-
-
-def article_terms(lexicon, documents) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
-    """(article file name -> doc_id, doc_id -> {stem: paragraphs holding it}): what the store would know
-    without one article."""
-    from rag.answer.retrieve import lexical_text
-    from rag.nlp.text import content_words, stem
-
-    doc_of = {Path(src).name: d.doc_id for d in documents.values() for src in d.sources}
-    df: dict[str, dict[str, int]] = {}
-    for p in lexicon.paragraphs:
-        own = df.setdefault(p.doc_id, {})
-        for t in {stem(w) for w in content_words(lexical_text(p))}:
-            own[t] = own.get(t, 0) + 1
-    return doc_of, df
-
-
-def without_answer(evidence: list, row: dict, k: int) -> list | None:
-    """The evidence less the paragraph that answers the question (the first k left, renumbered); None where
-    another paragraph holds one of the answers too (the question would still be answerable)."""
-    own = norm(row["context"])
-    rest = [e for e in evidence if norm(e.paragraph.text) not in own and own not in norm(e.paragraph.text)][:k]
-    answers = [norm(a) for a in row["answers"] if a.strip()]
-    if any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", norm(e.paragraph.text)) for e in rest for a in answers):
-        return None
-    return [replace(e, n=i + 1) for i, e in enumerate(rest)]
-
-
-def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]:
-    """Pass one: for each question, its evidence through the real retriever and every candidate sentence with its
-    shortlist features, and which hold the answer. Every `off_topic_every`-th question is also asked of the store
-    without its own article (off-topic), and each answerable one in between of the store without its answer's
-    paragraph (near-topic)."""
-    lexicon = assistant.retriever.lexicon()
-    documents = assistant.retriever.documents()
-    doc_of, article_df = article_terms(lexicon, documents)
-    spellings = assistant.spellings(lexicon)
-    top_k = assistant.retriever.store.settings.top_k
-
-    def item(r, doc_ids, known, golds, kind):
-        q = respelled(read(r["question"]), spellings, known)  # as Assistant.reading reads it
-        if kind == "near-topic":
-            evidence = without_answer(assistant.retriever.retrieve(r["question"], doc_ids, k=top_k + 2), r, top_k)
-            if evidence is None:
-                return None
-        else:
-            evidence = assistant.retriever.retrieve(r["question"], doc_ids)
-        cands = candidates_of(q, evidence, lexicon.idf)
-        labels = np.array([norm(c.sentence) in golds for c in cands], dtype=bool)
-        return {"x": np.stack([c.features for c in cands]) if cands else np.zeros((0, len(SHORTLIST_FEATURES))),
-                "y": labels, "answerable": kind == "answerable", "kind": kind, "title": r["title"], "row": r,
-                "question": r["question"], "cands": cands, "evidence": evidence, "q": q, "known": known}
-
-    everywhere = lambda t: t in lexicon.df  # noqa: E731
-    out = []
-    t0 = time.perf_counter()
-    for i, r in enumerate(rows):
-        golds = gold_sentences(r) if not r["is_impossible"] else set()
-        out.append(item(r, None, everywhere, golds, "unanswerable" if r["is_impossible"] else "answerable"))
-        if i % off_topic_every == 0:
-            own = doc_of[file_name(r["title"])]
-            others = [d for d in documents if d != own]
-            own_df = article_df.get(own, {})
-            known = lambda t, _own=own_df: lexicon.df.get(t, 0) > _own.get(t, 0)  # noqa: E731
-            out.append(item(r, others, known, set(), "off-topic"))
-        elif not r["is_impossible"]:
-            out.append(item(r, None, everywhere, set(), "near-topic"))
-        if (i + 1) % 200 == 0:
-            print(f"  retrieved {i + 1}/{len(rows)} questions ({(i + 1) / (time.perf_counter() - t0):.1f}/s, with "
-                  f"their off-topic and near-topic copies)", file=sys.stderr)
-    return [it for it in out if it is not None]
-
-
-def read_items(items: list[dict], assistant, model: LinearModel, pairs: int) -> None:
-    """Pass two: each item's shortlist read by the reader, the candidates ranked and the question features
-    computed, as rag/answer/reading.py's read_evidence does."""
-    lexicon = assistant.retriever.lexicon()
-    t0 = time.perf_counter()
-    for i, it in enumerate(items):
-        q = it["q"]
-        must = [c for c in it["cands"] if c.evidence.paragraph.kind == "recommendation" and c.index == 0] \
-            if q.asks_recommendations else []
-        chosen = shortlist(it["cands"], model, pairs, must)
-        it["shortlisted"] = {id(c) for c in chosen}
-        read_candidates(it["question"], chosen, assistant.reader)
-        it["ranked"] = rank(it["cands"])
-        it["gold_ids"] = {id(c) for c, y in zip(it["cands"], it["y"]) if y}
-        it["qx"] = question_features(q, it["ranked"], lexicon.idf, it["known"])
-        if (i + 1) % 500 == 0:
-            print(f"  read {i + 1}/{len(items)} questions ({(i + 1) / (time.perf_counter() - t0):.1f}/s)",
-                  file=sys.stderr)
 
 
 def newton(objective, w: np.ndarray, iterations: int = 50) -> np.ndarray:
@@ -518,73 +371,3 @@ def print_report(out: dict) -> None:
           f"recommendation item match from answer logit {out['item_match']}")
     for model in ("shortlist", "answerable"):
         print(f"{model}: " + ", ".join(f"{f}={w:+.2f}" for f, w in zip(out[model]["features"], out[model]["weights"])))
-
-
-# ------------------------------------------------------------------------------------------ python -m rag fit sides
-TARGET_STANCE_PRECISION = 0.85
-
-
-def fit_sides(reader, log=print) -> dict:
-    """The lines rag/answer/disagree.py reads with, fitted on held-apart stance and NLI data the reader never trained on
-    (rag/train/reader_data.py):
-
-    - `margin`: a holder takes a side where the stance head's P(support) - P(undermine) is beyond it: the smallest
-      margin at which the side is right for TARGET_STANCE_PRECISION of the pairs it decides, on the test claims
-      of Perspectrum with even ids (the odd ones are scored);
-    - `contradicts`: two answers contradict where the NLI head's P(contradiction) reaches it: the F1-best line for
-      contradiction against the rest on MNLI dev matched (scored on SNLI test).
-    """
-    from rag.train.reader_data import NLI, held_apart_rows
-
-    rows = held_apart_rows()
-    persp = rows["perspectrum"]
-    lean = np.array([float(r.stance[0] - r.stance[1]) for r in
-                     reader.read([r["claim"] for r in persp], [r["perspective"] for r in persp])])
-    truth = np.array([1.0 if r["label"] == "support" else -1.0 for r in persp])
-    fitting = np.array([int(r["claim_id"]) % 2 == 0 for r in persp])
-    margin = 1.0
-    for m in np.round(np.arange(0.0, 1.0, 0.01), 2):
-        decided = fitting & (np.abs(lean) >= m)
-        if decided.sum() >= 20 and (np.sign(lean[decided]) == truth[decided]).mean() >= TARGET_STANCE_PRECISION:
-            margin = float(m)
-            break
-    scored = ~fitting & (np.abs(lean) >= margin)
-    out = {"margin": margin,
-           "stance_decided": round(float(scored.sum() / max(1, (~fitting).sum())), 3),
-           "stance_right": round(float((np.sign(lean[scored]) == truth[scored]).mean()), 3) if scored.any() else None}
-
-    def contradiction(rs):
-        read = reader.read([r["premise"] for r in rs], [r["hypothesis"] for r in rs])
-        return np.array([float(x.nli[2]) for x in read]), np.array([NLI[r["label"]] == 2 for r in rs])
-
-    p, y = contradiction(rows["mnli"])
-    best, best_f1 = 0.5, -1.0
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        tp = ((p >= t) & y).sum()
-        f1 = 2 * tp / ((p >= t).sum() + y.sum()) if tp else 0.0
-        if f1 > best_f1:
-            best, best_f1 = float(t), float(f1)
-    p, y = contradiction(rows["snli"])
-    tp = ((p >= best) & y).sum()
-    out.update({"contradicts": best, "contradiction_f1_fit": round(best_f1, 3),
-                "contradiction_precision": round(float(tp / max(1, (p >= best).sum())), 3),
-                "contradiction_recall": round(float(tp / max(1, y.sum())), 3)})
-    log(f"sides: {out}")
-    return out
-
-
-def main_sides(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from rag.answer.reader import load_reader
-
-    parser = argparse.ArgumentParser(prog="python -m rag fit sides", description=fit_sides.__doc__.split("\n")[0])
-    parser.add_argument("--out", default=str(FITTED))
-    args = parser.parse_args(argv)
-    settings = get_settings()
-    sides = fit_sides(load_reader(settings.reader_model), lambda *a: print(*a, file=sys.stderr))
-    data = json.loads(Path(args.out).read_text(encoding="utf-8"))
-    data["sides"] = sides
-    Path(args.out).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(sides, indent=1))
-    return 0
