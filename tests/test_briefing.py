@@ -44,7 +44,8 @@ def answers():
         disagreement=True,
         positions=[
             Position(holder="The committee", summary="Calls for an independent inquiry.", citations=[1], date="2021"),
-            Position(holder="The government", summary="Rejects an inquiry.", citations=[2], stance="critical"),
+            Position(holder="The government", summary="Rejects an inquiry.", citations=[2], stance="undermines",
+                     says="says there should be no inquiry"),
         ],
     )
     a3 = Answer(question="What is the budget for 2030?", answer="The documents do not say.", found=False)
@@ -90,7 +91,7 @@ def test_markdown_layout(answers):
         assert f"## {q}" in md
     assert "### Where the sources disagree" in md
     assert "- The committee (2021): Calls for an independent inquiry. [1]" in md
-    assert "- The government, critical: Rejects an inquiry. [3]" in md
+    assert "- The government says there should be no inquiry: Rejects an inquiry. [3]" in md
     assert md.count("### Where the sources disagree") == 1
     assert "**Not answered by the documents.**" in md
     assert "The documents do not say." in md
@@ -154,7 +155,7 @@ def test_docx(answers, tmp_path):
     assert paras[0].text == "China brief"
     assert "5 March 2024" in text
     assert "It recommended an inquiry [1]. Hostile text was also cited [2]." in text
-    assert "The government, critical: Rejects an inquiry. [3]" in text
+    assert "The government says there should be no inquiry: Rejects an inquiry. [3]" in text
     assert "Not answered by the documents." in text
     quotes = [p for p in paras if p.text.startswith("[1] The committee recommends")]
     assert quotes and quotes[0].style.name == "Quote"

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from rag.model import EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
-from rag.nlp.text import _COMMENT, _IMAGE, _SCRIPT, _TAG, NUMBER, neutralise, numbers, sentences, stems, words
+from rag.nlp.text import NEGATION, NUMBER, neutralise, numbers, sentences, stems, words
 
 
 def markers(text: str) -> list[int]:
@@ -63,7 +63,6 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
     return Cited(draft, text, citations, renumbered, notes)
 
 
-NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without)\b|n't\b", re.I)
 INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|above)\b|"
                          r"\byou are now\b|\bsystem prompt\b|\b(reply|respond|answer) only with\b", re.I)
 
@@ -328,11 +327,7 @@ def check_model_answer(text: str, evidence: list[Evidence]) -> Checked:
             invented.append(m.group(1))
     text = DELIMITER.sub("", text)  # echoed evidence-block delimiters are not markup: removed without a note
     # images and HTML go first, wherever they are (the link step below needs the links intact)
-    cleaned = text
-    previous = None
-    while previous != cleaned:
-        previous = cleaned
-        cleaned = _IMAGE.sub("", _TAG.sub("", _COMMENT.sub("", _SCRIPT.sub("", cleaned))))
+    cleaned = neutralise(text, links=False)
     if cleaned != text:
         out.notes.append("removed images or HTML from the model's answer")
     lines_out: list[str] = []

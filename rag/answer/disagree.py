@@ -25,7 +25,6 @@ read from models/fitted.json.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +32,7 @@ import numpy as np
 from rag.model import RECOMMENDATION, Evidence, Position, Stance
 from rag.nlp.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.answer.reading import VALUED, Candidate, Reading, renormalised
-from rag.nlp.text import fold, parsed, words
+from rag.nlp.text import fold, main_verb, parsed, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
 HOLDER_NAME_CHARS = 70
@@ -136,8 +135,8 @@ def as_claim(question: str, negated: bool = False) -> str:
 def speaker(sentence: str) -> str | None:
     """Who a sentence says is speaking: the subject of its main verb where that is a verb of reporting speech or
     opinion and the subject a name or a noun ("JS1 noted, however, that ..." -> "JS1"); else None."""
-    root = next(parsed(fold(sentence)).sents).root
-    if root.lemma_.lower() not in REPORTING:
+    root = main_verb(sentence)
+    if root is None or root.lemma_.lower() not in REPORTING:
         return None
     subject = next((t for t in root.children if t.dep_ in ("nsubj", "nsubjpass")), None)
     if subject is None or subject.pos_ not in ("PROPN", "NOUN"):

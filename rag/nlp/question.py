@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.nlp.text import (QUESTION_WORDS, content_words, fold, is_english, parsed, spelling_variants, stem, topic_words,
-                      words)
+from rag.nlp.text import (NEGATION, QUESTION_WORDS, STOPWORDS, content_words, fold, is_english, parsed,
+                          spelling_variants, stem, topic_words, words)
 
 PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
     "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
@@ -49,8 +49,6 @@ _LABEL = r"(?:\d+(?:\.\d+)*(?:\s?\(\w{1,4}\))*|\(\w{1,4}\))"
 NAMED_PARAGRAPH = re.compile(rf"(?:\brecommendations?|\bparagraphs?|\bparas?\.?|¶|\bitems?)\s*"
                              rf"({_LABEL}(?:\s*(?:,|and|to|-|–)\s*{_LABEL})*)", re.I)
 MAX_NAMED = 50  # a range "1 to 100000" names no more than this many (a bound on work, not a judgement)
-NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without|nothing|nobody|fail(ed|s)? to)\b|n't\b",
-                      re.I)
 EVALUATIVE = re.compile(r"^(should|is|are|was|were|does|do|did|can|could|would|will|has|have)\b.*\b"
                         r"(should|fair|unfair|good|bad|right|wrong|better|worse|effective|ineffective|legitimate|"
                         r"credible|adequate(ly)?|sufficient(ly)?|justified|necessary|beneficial|harmful|"
@@ -116,8 +114,8 @@ def topic_phrases(question: str) -> list[str]:
     none, its topic words ("What is RSDL?" -> ["RSDL"]). Never a verb of asking."""
     out = []
     for chunk in parsed(question).noun_chunks:
-        kept = [t.text for t in chunk if not (t.is_stop or t.is_punct or t.tag_ in ("WDT", "WP", "WP$", "PRP", "DT"))
-                and t.lower_ not in QUESTION_WORDS]
+        kept = [t.text for t in chunk if not (t.is_punct or t.tag_ in ("WDT", "WP", "WP$", "PRP", "DT"))
+                and t.lower_ not in STOPWORDS and t.lower_ not in QUESTION_WORDS]
         if kept:
             out.append(" ".join(kept))
     return list(dict.fromkeys(out)) or ([" ".join(topic_words(question))] if topic_words(question) else [])

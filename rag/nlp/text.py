@@ -14,6 +14,9 @@ then there these they this those through to too under until up very was we were 
 whom why will with would you your yours yourself yourselves s t don now ever per via upon yet whether within
 """.split())
 
+# Negation: English's negative particles, pronouns and determiners, and "fail to" (general English).
+NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without|nothing|nobody|fail(ed|s)? to)\b|n't\b", re.I)
+
 # Words that frame a question rather than say what it is about.
 QUESTION_WORDS = set("""
 say says said tell tells told describe described describes mention mentions mentioned according document documents
@@ -128,6 +131,11 @@ def parsed(text: str):
     """A text as `parser` reads it, kept: one sentence is read for its lean, its mood and the values in it, and
     one question for its subject, its verb and its nouns."""
     return parser()(fold(text))
+
+
+def main_verb(text: str):
+    """The root of the text's first sentence in the parse (its main verb, mostly), or None for an empty text."""
+    return next((t for t in parsed(text) if t.head.i == t.i), None)
 
 
 @lru_cache(maxsize=1)
@@ -268,13 +276,16 @@ _SCRIPT = re.compile(r"<(script|style|iframe|object|embed|svg|template)\b[^>]*>[
 _COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[!?][^>]*>")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)  # "[r]: http://host/x.png" (a link's target, apart)
 
 
-def neutralise(text: str | None) -> str:
-    """Plain text from document text: no images, no HTML, links reduced to their words, nothing that a Markdown
-    renderer could turn back into an image, a link target or a reference definition."""
+def neutralise(text: str | None, links: bool = True) -> str:
+    """The one sanitiser: text from a document or a model with no images (their alt text stays), no HTML, links
+    reduced to their words, nothing that a Markdown renderer could turn back into an image, a link target or a
+    reference definition. (The chat escapes what is left of "<" on top: rag/app/ui.py `clean_markdown`.) With
+    `links=False`, Markdown links are left as they are, for a caller that checks each (rag/answer/cite.py)."""
     if not text:
         return ""
     text = _CONTROL.sub("", text)
@@ -283,10 +294,15 @@ def neutralise(text: str | None) -> str:
         previous = text
         text = _SCRIPT.sub("", text)
         text = _COMMENT.sub("", text)
-        text = _AUTOLINK.sub(r"\1", text)
+        if links:
+            text = _AUTOLINK.sub(r"\1", text)
         text = _TAG.sub("", text)
-        text = _IMAGE.sub("", text)
-        text = _LINK.sub(r"\1", text)
+        text = _IMAGE.sub(r"\1", text)
+        if links:
+            text = _LINK.sub(r"\1", text)
+            text = _REF_DEF.sub("", text)
+    if not links:
+        return text
     # whatever bracket syntax is left can no longer form an image, an inline link or a reference definition
     text = re.sub(r"!(?=\s*\[)", "", text)
     text = text.replace("](", "] (").replace("]:", "] :")
