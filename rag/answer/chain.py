@@ -27,7 +27,7 @@ from rag.answer.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Draft, Evidence, Position
 from rag.nlp.question import named_labels, read, refers_back, respelled, spelling_index
 from rag.answer.reader import load_reader
-from rag.answer.reading import Reading, load_fitted, read_evidence
+from rag.answer.reading import Fitted, Reading, load_fitted, read_evidence
 from rag.answer.retrieve import Retriever
 from rag.store import Store
 from rag.nlp.text import stem, topic_words, words
@@ -171,21 +171,30 @@ class Assistant:
             turn.draft.notes.append("The model was not asked: the documents do not answer this question.")
         turn.timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
 
-    def reading(self, query: str, evidence: list[Evidence], pairs: int | None = None) -> Reading:
+    def reading(self, query: str, evidence: list[Evidence], pairs: int | None = None, fitted: Fitted | None = None,
+                known=None) -> Reading:
         """Every sentence of the evidence scored for the question, and whether they answer it (rag/answer/reading.py):
-        the answer and the suggested follow-ups read the evidence the same way. A question that names paragraphs
-        by their numbers ("What does recommendation 98.4 ask?") is read from those, and they answer it."""
+        the answer, the suggested follow-ups and `python -m rag fit` read the evidence the same way. A question that
+        names paragraphs by their numbers ("What does recommendation 98.4 ask?") is read from those, and they answer
+        it. `fitted` and `known` (a stem -> whether the library has it) stand in for the fitted file and the
+        library's words where the fit needs others."""
         lexicon = self.retriever.lexicon()
-        known = lambda term: term in lexicon.df  # noqa: E731
-        question = respelled(read(query), self.spellings(lexicon), known)
+        known = known or (lambda term: term in lexicon.df)
+        question = self.question(query, known)
         labels = set(named_labels(query))
         named = [e for e in evidence if e.paragraph.label in labels]
         reading = read_evidence(question, named or evidence, lexicon.idf, known, self.reader,
-                                pairs or self.settings.reader_pairs, load_fitted(), asked=query)
+                                pairs or self.settings.reader_pairs, fitted or load_fitted(), asked=query)
         reading.uses = lexicon.uses
         if named:
             reading.answerable = max(reading.answerable, reading.threshold)
         return reading
+
+    def question(self, query: str, known=None):
+        """The question as the reader reads it: rag/nlp/question.py's reading, each word no document holds read as
+        the word of the library it is a slip of (`respelled`)."""
+        lexicon = self.retriever.lexicon()
+        return respelled(read(query), self.spellings(lexicon), known or (lambda term: term in lexicon.df))
 
     def probe(self, question: str, doc_ids: list[str] | None) -> Reading | None:
         """A question sent through the pipeline's own steps as a click sends it (standing alone: no history), read

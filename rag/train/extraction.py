@@ -11,10 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.reading import (SHORTLIST_FEATURES, LinearModel, candidates_of, question_features, rank,
-                                read_candidates, shortlist)
+from rag.answer.reading import QUESTION_FEATURES, SHORTLIST_FEATURES, Fitted, LinearModel, candidates_of
 from rag.config import Settings
-from rag.nlp.question import read, respelled
 from rag.nlp.text import sentences
 
 
@@ -104,11 +102,10 @@ def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]
     lexicon = assistant.retriever.lexicon()
     documents = assistant.retriever.documents()
     doc_of, article_df = article_terms(lexicon, documents)
-    spellings = assistant.spellings(lexicon)
     top_k = assistant.retriever.store.settings.top_k
 
     def item(r, doc_ids, known, golds, kind):
-        q = respelled(read(r["question"]), spellings, known)  # as Assistant.reading reads it
+        q = assistant.question(r["question"], known)  # as the app reads it
         if kind == "near-topic":
             evidence = without_answer(assistant.retriever.retrieve(r["question"], doc_ids, k=top_k + 2), r, top_k)
             if evidence is None:
@@ -119,7 +116,7 @@ def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]
         labels = np.array([norm(c.sentence) in golds for c in cands], dtype=bool)
         return {"x": np.stack([c.features for c in cands]) if cands else np.zeros((0, len(SHORTLIST_FEATURES))),
                 "y": labels, "answerable": kind == "answerable", "kind": kind, "title": r["title"], "row": r,
-                "question": r["question"], "cands": cands, "evidence": evidence, "q": q, "known": known}
+                "question": r["question"], "golds": golds, "evidence": evidence, "q": q, "known": known}
 
     everywhere = lambda t: t in lexicon.df  # noqa: E731
     out = []
@@ -141,21 +138,16 @@ def extract(rows: list[dict], assistant, off_topic_every: int = 2) -> list[dict]
     return [it for it in out if it is not None]
 
 
-def read_items(items: list[dict], assistant, model: LinearModel, pairs: int) -> None:
-    """Pass two: each item's shortlist read by the reader, the candidates ranked and the question features
-    computed, as rag/answer/reading.py's read_evidence does."""
-    lexicon = assistant.retriever.lexicon()
+def read_items(items: list[dict], assistant, model: LinearModel) -> None:
+    """Pass two: each question read by the app's own reading path (`Assistant.reading`), with the shortlist ranker
+    just fitted: its ranked candidates, which the reader read, which hold the answer, its question features."""
+    stage = Fitted(model, LinearModel(np.zeros(len(QUESTION_FEATURES))), 0.5, 0.9, 0.5)
     t0 = time.perf_counter()
     for i, it in enumerate(items):
-        q = it["q"]
-        must = [c for c in it["cands"] if c.evidence.paragraph.kind == "recommendation" and c.index == 0] \
-            if q.asks_recommendations else []
-        chosen = shortlist(it["cands"], model, pairs, must)
-        it["shortlisted"] = {id(c) for c in chosen}
-        read_candidates(it["question"], chosen, assistant.reader)
-        it["ranked"] = rank(it["cands"])
-        it["gold_ids"] = {id(c) for c, y in zip(it["cands"], it["y"]) if y}
-        it["qx"] = question_features(q, it["ranked"], lexicon.idf, it["known"])
+        reading = assistant.reading(it["question"], it["evidence"], fitted=stage, known=it["known"])
+        it["reading"], it["q"], it["ranked"], it["qx"] = reading, reading.question, reading.candidates, reading.features
+        it["shortlisted"] = {id(c) for c in reading.read}
+        it["gold_ids"] = {id(c) for c in reading.candidates if norm(c.sentence) in it["golds"]}
         if (i + 1) % 500 == 0:
             print(f"  read {i + 1}/{len(items)} questions ({(i + 1) / (time.perf_counter() - t0):.1f}/s)",
                   file=sys.stderr)

@@ -145,7 +145,7 @@ def answer_shown(items: list[dict], coverage: float, max_sentences: int) -> tupl
     for it in items:
         if not it["answerable"] or not it["y"].any():
             continue
-        gold = {(c.evidence.n, c.index) for c, y in zip(it["cands"], it["y"]) if y}
+        gold = {(c.evidence.n, c.index) for c in it["ranked"] if id(c) in it["gold_ids"]}
         picks = choose(Reading(it["q"], it["ranked"], 1.0, 0.0), coverage, max_sentences, max_sentences)
         by_paragraph: dict[int, list] = {}
         for p in picks:
@@ -267,7 +267,7 @@ def extraction(train: Path, work: Path, questions: int):
     for it in items:
         it["part"] = it["row"]["part"]
     model = fit_ranker([it for it in items if it["part"] == "calibrate"])
-    read_items(items, assistant, model, store.settings.reader_pairs)
+    read_items(items, assistant, model)
     return items, model
 
 
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {}
     for name, its in (("calibration", fit_items), ("held-apart", test_items)):
         reader_hits, n, retrieved = first_is_gold(its, lambda it: it["ranked"][0] if it["ranked"] else None)
-        prior_hits, _, _ = first_is_gold(its, lambda it: max(it["cands"], key=lambda c: c.prior, default=None))
+        prior_hits, _, _ = first_is_gold(its, lambda it: max(it["ranked"], key=lambda c: c.prior, default=None))
         p = p_answerable(its)
         shown, shown_sentences = answer_shown(its, coverage, max_sentences)
         y = np.array([it["answerable"] for it in its])
