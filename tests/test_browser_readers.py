@@ -1,4 +1,4 @@
-"""What readers of cited answers expect (issue 14, items 1-5), in a real browser (Debian's chromium, headless,
+"""What readers of cited answers expect, in a real browser (Debian's chromium, headless,
 driven by Playwright) against the real app on the corpus: the card beside a hovered or focused [n] marker, support
 in words, the weak-evidence banner, a follow-up clicked and asked, copy with sources, the positions panel following
 the answer being read, markers in the briefing preview. Screenshots go to artifacts/ (git-ignored)."""

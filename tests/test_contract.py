@@ -113,7 +113,7 @@ def test_single_question_json(corpus_store_dir, stored):
 
 
 def test_answers_carry_support_weak_evidence_and_follow_ups(file_rows):
-    """Issue 14: each citation's support (0..1), each answer's weak_evidence and follow_ups, beside every old key."""
+    """Each citation's support (0..1), each answer's weak_evidence and follow_ups, beside every old key."""
     for row in file_rows:
         assert isinstance(row["weak_evidence"], bool)
         assert isinstance(row["follow_ups"], list) and all(isinstance(q, str) and q for q in row["follow_ups"])

@@ -129,7 +129,7 @@ def test_recommendation_question_gives_labelled_items(assistant):
 
 @pytest.mark.parametrize("question", [
     pytest.param("What is the GDP of India?", marks=pytest.mark.xfail(strict=True, reason=(
-        "issue 13, known failure: the briefing gives China's GDP; 'India' is a name no document holds, which in the "
+        "known failure: the briefing gives China's GDP; 'India' is a name no document holds, which in the "
         "fitting data is no evidence either way (its P(answerable) is above the fitted threshold); it was refused before only "
         "through two misreadings since fixed ('India' read as the collection's 'Indian', 'GDP' as missing)"))),
     "Write me a limerick about cats.",

@@ -1,4 +1,4 @@
-"""Ingest fidelity (issue 11): what is stored is what the document says, less only provable layout.
+"""Ingest fidelity: what is stored is what the document says, less only provable layout.
 
 On real UN reports (../shared/eval/upr-dev/docs, when present) and on the bundled corpus: every number of the text
 layer comes back unchanged, the reports' own paragraph and recommendation numbers are the labels, notes are apart,

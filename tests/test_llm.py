@@ -1,4 +1,4 @@
-"""The optional model composer (issue 5): prompts, the citation check on model output, the fallback to the
+"""The optional model composer: prompts, the citation check on model output, the fallback to the
 extractive answer, and streaming.
 
 Two layers (the checker on hand-written model output is tests/test_cite.py):
@@ -239,7 +239,7 @@ def test_a_faithful_model_answers_with_renumbered_checked_citations(store, scrip
 
 
 def test_support_says_whether_the_model_quoted_or_paraphrased(store, scripted):
-    """Issue 14: each citation's support comes from the same checker for model answers as for extractive ones:
+    """Each citation's support comes from the same checker for model answers as for extractive ones:
     1.0 where the model copied the sentence, less where it reworded it (and the app says so in words)."""
     from rag.answer.cite import describe_support
 

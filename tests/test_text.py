@@ -1,4 +1,4 @@
-"""The one text toolkit: sentences, stems, folding (issue 12 item 3)."""
+"""The one text toolkit: sentences, stems, folding."""
 from rag.nlp.text import content_words, fold, in_view, sentences, stem, stems, unprefixed, words
 
 
