@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rag.config import get_settings
 from rag.answer.reader import ReaderMissing, check_model
@@ -172,15 +173,22 @@ def cmd_eval(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    reports = []
     for name, docs, questions in sets:
         assistant = set_assistant(name, docs)
         report = evaluate(assistant, questions)
+        reports.append((name, report))
         print(f"\n## {name} ({', '.join(str(q) for q in questions)})\n")
         print(format_report(report), flush=True)
         if args.details:
             for row in report["rows"]:
                 print(json.dumps(row, ensure_ascii=False))
         assistant.store.close()
+    if args.write:
+        from rag.train.evaluate import write_markdown
+
+        write_markdown(Path(args.write), reports, "python -m rag eval --write " + args.write)
+        print(f"wrote {args.write}", file=sys.stderr)
     return 0
 
 
@@ -240,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                          "default: every known set (the bundled corpus and shared/eval/*)")
     ev.add_argument("--store", help="score the dev questions (or --questions) on this store instead of the sets")
     ev.add_argument("--details", action="store_true", help="print one JSON line per question too")
+    ev.add_argument("--write", metavar="FILE", help="also write the tables as Markdown (docs/evaluation.md), keeping "
+                                                    "its hand-written part")
     ev.set_defaults(run=cmd_eval)
 
     listing = sub.add_parser("settings", help="every setting: its environment variable, value and meaning")

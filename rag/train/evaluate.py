@@ -11,6 +11,7 @@ flags, mean citations, latency p50/p95.
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 from pathlib import Path
@@ -118,3 +119,86 @@ def format_report(report: dict) -> str:
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in table]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------ docs/evaluation.md
+KEPT = "<!-- written by hand below this line; `python -m rag eval --write` keeps it -->"
+
+
+def set_table(reports: list[tuple[str, dict]]) -> str:
+    """Every set by category, one table (what `--write` puts in docs/evaluation.md)."""
+    head = ["set", "category", "n", "answer", "short answer", "citation", "retrieved", "both sides", "refusal",
+            "over-refusal", "false flags", "p95 ms"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    short = lambda rows, key: rate(rows, key).split(" ")[0]  # noqa: E731  "13/15"
+    for name, report in reports:
+        rows = report["rows"]
+        for cat in sorted({r["cat"] for r in rows}):
+            rs = [r for r in rows if r["cat"] == cat]
+            ms = sorted(r["ms"] for r in rs)
+            p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+            lines.append("| " + " | ".join([name, cat, str(len(rs))] + [short(rs, k) for k in (
+                "answer_ok", "short_ok", "citation_ok", "retrieved_ok", "both_ok", "refusal_ok", "over_refusal",
+                "false_flag")] + [f"{p95:.0f}"]) + " |")
+    return "\n".join(lines)
+
+
+def fitted_tables(fitted_file: Path, heldapart_file: Path) -> str:
+    """The held-apart scores the fit and the reader's training wrote (models/fitted.json, models/reader/heldapart.json)."""
+    out = []
+    if fitted_file.exists():
+        scores = json.loads(fitted_file.read_text(encoding="utf-8")).get("scores", {})
+        cols = ["questions", "answer_sentence_retrieved", "shortlist_recall", "shortlist_first", "reader_first",
+                "answer_shown", "sentences_shown", "answerable_auc", "near_topic_auc", "over_refusal",
+                "refused_unanswerable", "refused_off_topic", "refused_near_topic", "short_answer_shown",
+                "short_answer_right"]
+        out += ["| part | " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|" + "---|" * (len(cols) + 1)]
+        out += [f"| {part} | " + " | ".join(str(r.get(c, "-")) for c in cols) + " |" for part, r in scores.items()]
+        for part, r in scores.items():
+            if r.get("refusal_curve"):
+                out.append(f"\n{part}: SQuAD's unanswerable questions refused at over-refusal " +
+                           ", ".join(f"{k} -> {v}" for k, v in r["refusal_curve"].items()))
+    if heldapart_file.exists():
+        h = json.loads(heldapart_file.read_text(encoding="utf-8"))
+        out += ["", "| held apart | value |", "|---|---|"]
+        for name in ("squad11_choice", "squadshifts_choice", "squad2_choice"):
+            for k, v in h.get(name, {}).items():
+                out.append(f"| {name.replace('_choice', '')} {k.replace('_', ' ')} | {v} |")
+        for k, v in h.get("squad2_answerability", {}).items():
+            out.append(f"| squad2 {k.replace('_', ' ')} | {v} |")
+        for k in ("mnli_accuracy", "snli_accuracy", "perspectrum_accuracy", "boolq_accuracy"):
+            if k in h:
+                out.append(f"| {k.replace('_', ' ')} | {h[k]} |")
+    return "\n".join(out)
+
+
+def write_markdown(path: Path, reports: list[tuple[str, dict]], command: str) -> None:
+    """docs/evaluation.md: the development sets' table, the held-apart figures, and the hand-written part kept."""
+    import platform
+    import time
+
+    from rag.answer.reader import MODEL_DIR
+    from rag.answer.reading import FITTED
+
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = old[old.index(KEPT):] if KEPT in old else KEPT + "\n"
+    text = f"""# Evaluation
+
+Written by `{command}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores). Each set is
+ingested into a store of its own and every question asked through the whole pipeline (`rag/train/evaluate.py` says
+what each column counts). The product is judged on other questions and documents of the same kinds.
+
+## Development sets
+
+{set_table(reports)}
+
+## Held apart: what the answer path is fitted on, and the reader model
+
+`python -m rag fit` (models/fitted.json): SQuAD 2.0 questions asked of a store of 29 articles through the real
+retriever and reader; calibration articles are fitted on, held-apart ones only scored (the reader trained on
+neither).
+
+{fitted_tables(FITTED, MODEL_DIR / 'heldapart.json')}
+
+{kept}"""
+    path.write_text(text, encoding="utf-8")
