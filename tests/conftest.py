@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -80,3 +83,58 @@ def missing_part(reason: str) -> NoReturn:
     if os.environ.get("RAG_TESTS_REQUIRE_ALL") == "1":
         pytest.fail(f"{reason} (CI requires every real part: see setup.sh --dev)", pytrace=False)
     pytest.skip(reason)
+
+
+# ------------------------------------------------------------------------------------------ the real app
+GREAT_FIREWALL = "What is recommended regarding the Great Firewall?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(store: Path, log: Path, *extra: str, wait_s: float = 300,
+              env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `python app.py` on a free port with its own store; wait until it serves. -> (process, url)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env["RAG_STORE"] = str(store)
+    env.update(env_extra or {})
+    out = open(log, "w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--store", str(store), *extra],
+                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + wait_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        stop_app(proc)
+        raise RuntimeError(f"app did not start in {wait_s:.0f} s:\n{log.read_text()[-3000:]}")
+    import httpx
+
+    for _ in range(60):  # the port opens a moment before the routes answer
+        try:
+            if httpx.get(url + "/config", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return proc, url
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

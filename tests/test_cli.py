@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from conftest import run_cli
-from test_app import GREAT_FIREWALL, start_app, stop_app
+from conftest import GREAT_FIREWALL, start_app, stop_app
 
 NOISE = ("Loading weights", "Token indices sequence length is longer than the specified maximum sequence length")
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from test_app import GREAT_FIREWALL, start_app, stop_app
+from conftest import GREAT_FIREWALL, start_app, stop_app
 from test_browser import ask, browser, open_page, shot  # noqa: F401 - browser is a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -23,60 +23,7 @@ from rag.app import ui
 from rag.config import ROOT
 from rag.model import Answer, Citation, Document, Paragraph, Position
 
-GREAT_FIREWALL = "What is recommended regarding the Great Firewall?"
-
-
-# ============================================================================================== helpers
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(store: Path, log: Path, *extra: str, wait_s: float = 300,
-              env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `python app.py` on a free port with its own store; wait until it serves. -> (process, url)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env["RAG_STORE"] = str(store)
-    env.update(env_extra or {})
-    out = open(log, "w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--store", str(store), *extra],
-                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + wait_s
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        stop_app(proc)
-        raise RuntimeError(f"app did not start in {wait_s:.0f} s:\n{log.read_text()[-3000:]}")
-    import httpx
-
-    for _ in range(60):  # the port opens a moment before the routes answer
-        try:
-            if httpx.get(url + "/config", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    return proc, url
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
+from conftest import GREAT_FIREWALL, free_port, start_app, stop_app  # noqa: F401
 
 def make_answer(**kw) -> Answer:
     c1 = Citation(n=1, doc="d1", title="UPR <b>2018</b>", label="9(8)", page=3, section="Surveillance & <i>SCS</i>",

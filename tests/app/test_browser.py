@@ -11,7 +11,7 @@ import pytest
 from conftest import missing_part
 
 from rag.config import ROOT
-from test_app import GREAT_FIREWALL, start_app, stop_app
+from conftest import GREAT_FIREWALL, start_app, stop_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
