@@ -18,6 +18,27 @@ PARAGRAPH, RECOMMENDATION, HEADING, FOOTNOTE = "paragraph", "recommendation", "h
 NOTE = FOOTNOTE
 
 
+# What a question asks for: rag/nlp/question.py reads it from the question's own wording
+PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
+    "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
+
+
+@dataclass
+class Question:
+    text: str
+    answer_type: str
+    topics: list[str]  # topic stems, in order, no repeats
+    proper: list[str] = field(default_factory=list)  # stems of the capitalised / numeric words it names
+    negated: bool = False
+    evaluative: bool = False  # a yes/no question about a proposition ("Should X?", "Is X fair?")
+    counted: str | None = None  # the stem of what "how many" counts ("How many seats ...?" -> seat)
+    subject: str | None = None  # the stem of its verb's subject, where that is a noun ("What must residents do?")
+
+    @property
+    def asks_recommendations(self) -> bool:
+        return self.answer_type == REC
+
+
 @dataclass
 class PageLine:
     """One line of a PDF page as laid out: where it sits and how it is set, for telling layout from text.
@@ -233,3 +254,14 @@ class Answer:
         if self.resolved_question and self.resolved_question != self.question:
             out["resolved_question"] = self.resolved_question
         return out
+
+
+@dataclass
+class Cited:
+    """A draft after the citation check: what the user is shown."""
+
+    draft: Draft  # the draft checked: the composer's, or its fallback when a model's answer did not pass
+    text: str  # markers renumbered 1..m in order of first use
+    citations: list[Citation]
+    positions: list[Position]  # their markers renumbered the same way
+    notes: list[str]

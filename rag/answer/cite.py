@@ -6,23 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rag.model import EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
+from rag.model import Cited, EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
 from rag.nlp.text import NEGATION, NUMBER, neutralise, numbers, sentences, stems, words
 
 
 def markers(text: str) -> list[int]:
     return [int(n) for group in MARKER.findall(text) for n in group.split(",")]
-
-
-@dataclass
-class Cited:
-    """A draft after the citation check: what the user is shown."""
-
-    draft: Draft  # the draft checked: the composer's, or its fallback when a model's answer did not pass
-    text: str  # markers renumbered 1..m in order of first use
-    citations: list[Citation]
-    positions: list[Position]  # their markers renumbered the same way
-    notes: list[str]
 
 
 def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] | None = None) -> Cited:

@@ -8,15 +8,13 @@ figures, capitalised names), never about any document.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 
+from rag.model import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, REASON, REC, THING, YESNO, Question  # noqa: F401
 from rag.nlp.text import (NEGATION, QUESTION_WORDS, STOPWORDS, content_words, fold, is_english, parsed,
                           spelling_variants, stem, topic_words, words)
 
-PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING = (
-    "person", "organisation", "place", "date", "number", "recommendation", "reason", "manner", "yes/no", "thing")
-TYPES = (PERSON, ORG, PLACE, DATE, NUMBER, REC, REASON, MANNER, YESNO, THING)
 
 # "which European country", "what kind of" (but not "what did the committee": an auxiliary ends the noun phrase)
 _NOUN = r"(?:(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b)\w+\s+){0,2}"
@@ -39,8 +37,6 @@ _RULES: list[tuple[str, re.Pattern]] = [
     (MANNER, re.compile(r"^(how)\b")),
     (YESNO, re.compile(r"^(is|are|was|were|does|do|did|has|have|had|can|could|should|shall|will|would|must|may)\b")),
 ]
-# "which states recommended": a recommending State is a country; ask for it as a place or organisation too.
-PERSON_LIKE = {PERSON: {PERSON, ORG}, ORG: {ORG, PERSON}, PLACE: {PLACE}}
 
 # A paragraph named by its own number, as reports number them: "recommendation 98.4", "paragraph 40", "para. 12",
 # "¶9(8)", "item (a)", also several ("paragraphs 40 and 41", "recommendations 98.1 to 98.5") (general English ways
@@ -53,22 +49,6 @@ EVALUATIVE = re.compile(r"^(should|is|are|was|were|does|do|did|can|could|would|w
                         r"(should|fair|unfair|good|bad|right|wrong|better|worse|effective|ineffective|legitimate|"
                         r"credible|adequate(ly)?|sufficient(ly)?|justified|necessary|beneficial|harmful|"
                         r"successful|safe|ethical|moral|legal|worth)\b|^should\b", re.I)
-
-
-@dataclass
-class Question:
-    text: str
-    answer_type: str
-    topics: list[str]  # topic stems, in order, no repeats
-    proper: list[str] = field(default_factory=list)  # stems of the capitalised / numeric words it names
-    negated: bool = False
-    evaluative: bool = False  # a yes/no question about a proposition ("Should X?", "Is X fair?")
-    counted: str | None = None  # the stem of what "how many" counts ("How many seats ...?" -> seat)
-    subject: str | None = None  # the stem of its verb's subject, where that is a noun ("What must residents do?")
-
-    @property
-    def asks_recommendations(self) -> bool:
-        return self.answer_type == REC
 
 
 @lru_cache(maxsize=4096)
