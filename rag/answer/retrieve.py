@@ -1,8 +1,7 @@
 """Question -> ranked evidence: dense search (Chroma) and BM25 (in memory), fused by reciprocal rank,
 then spread across holders so every source that speaks to the question can reach the answer.
 
-`ParagraphRetriever` is a LangChain BaseRetriever; `retrieve()` is what the chain uses (it also returns the
-scores the answer writer needs to decide whether the documents answer at all).
+`Retriever.retrieve()` is what the chain uses: numbered Evidence with each paragraph's similarity to the question.
 """
 from __future__ import annotations
 
@@ -21,13 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
-
-from rag.model import Evidence
-from rag.model import FOOTNOTE, HEADING, RECOMMENDATION, Document, Paragraph
+from rag.model import FOOTNOTE, HEADING, RECOMMENDATION, Document, Evidence, Paragraph
 from rag.nlp import text as text_toolkit
 from rag.nlp.question import acronym_typed, named_labels, read
 from rag.store import Store
@@ -396,24 +389,3 @@ def spread(ranked: list[str], by_id: dict[str, Paragraph], k: int) -> list[str]:
             chosen.append(pid)
             have.add(holder(pid))
     return chosen
-
-
-class ParagraphRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain retriever: paragraphs as LangChain Documents with citation metadata.
-    `k` (at most this many documents) and `doc_ids` can be set on the retriever or passed to invoke()."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    retriever: Retriever
-    doc_ids: list[str] | None = None
-    k: int | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                k: int | None = None, doc_ids: list[str] | None = None) -> list[LCDocument]:
-        k = k or self.k
-        evidence = self.retriever.retrieve(query, doc_ids or self.doc_ids, k)
-        out = []
-        for ev in evidence[:k] if k else evidence:  # retrieve() adds each holder's best beyond k; a k here is a cap
-            meta = {**ev.paragraph.to_metadata(), "id": ev.paragraph.id, "title": ev.document.title,
-                    "score": ev.score, "date": ev.document.date or ""}
-            out.append(LCDocument(page_content=ev.paragraph.text, metadata=meta, id=ev.paragraph.id))
-        return out
