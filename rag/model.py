@@ -207,7 +207,7 @@ class Position:
     date: str | None = None
     stance: str = ""  # a Stance value, for a question of judgement
     value: str | None = None  # for a question answered by a value: the value this holder gives (a date, a figure)
-    says: str = ""  # what it says about the question, in words ("says the penny should stay in circulation")
+    says: str = ""  # what it says about the question, in words ("says the old harbour should stay open")
 
 
 @dataclass

@@ -3,7 +3,7 @@
 
 1. Holders: a document, or an article inside one. A holder is heard through the sentences the reader read for the
    question, and speaks to it where those sentences would answer it by themselves (the fitted answerability model
-   and refusal threshold: `Reading.answers_alone`). Where its best sentence names who speaks ("JS1 noted that
+   and refusal threshold: `Reading.answers_alone`). Where its best sentence names who speaks ("The Bar Council noted that
    ..."), that speaker is named with it.
 2. What each says:
    - a question of judgement ("Should X?", "Is X fair?", "Does the law prohibit Y?", "Was the visit a success?"):
@@ -17,8 +17,8 @@
      whose values differ (not the same value, nor one written more fully: "2017" and
      "14 October 2017") and whose answer sentences the NLI head reads as contradicting each other (its
      probability of contradiction, either way round, at least the fitted line).
-4. Positions: every holder that answers, source by source, labelled by what it says ("says the penny should stay in
-   circulation" / "says the penny should not stay in circulation", or its value), with its citations.
+4. Positions: every holder that answers, source by source, labelled by what it says ("says the old harbour should
+   stay open" / "says the old harbour should not stay open", or its value), with its citations.
 
 The margins and lines are fitted (`python -m rag fit sides`, rag/train/fit.py) on held-apart stance and NLI data and
 read from models/fitted.json.
@@ -104,7 +104,7 @@ def is_judgement(reading: Reading) -> bool:
 
 def as_claim(question: str, negated: bool = False) -> str:
     """A yes/no question as the claim it asks about, by English subject-auxiliary inversion read from the parse:
-    "Should the penny stay in circulation?" -> "the penny should stay in circulation" ("... should not stay ..."
+    "Should the old harbour stay open?" -> "the old harbour should stay open" ("... should not stay ..."
     negated). A question not opening with an auxiliary is returned as it is."""
     doc = parsed(question.strip().rstrip("?").strip())
     if not len(doc) or doc[0].lemma_.lower() not in AUXILIARIES:
@@ -126,7 +126,7 @@ def as_claim(question: str, negated: bool = False) -> str:
     verb = aux.text.lower()
     if negated:
         verb = {"can": "cannot"}.get(verb, f"{verb} not")
-    if doc[start].pos_ in ("DET", "NOUN", "PRON"):  # "The penny ..." -> "the penny"; not "Slovenian law"
+    if doc[start].pos_ in ("DET", "NOUN", "PRON"):  # "The harbour ..." -> "the harbour"; not "Ruritanian law"
         subj = subj[0].lower() + subj[1:]
     return " ".join(f"{subj} {verb} {rest}".split())
 
@@ -134,7 +134,7 @@ def as_claim(question: str, negated: bool = False) -> str:
 # ---------------------------------------------------------------------------------------------- speakers
 def speaker(sentence: str) -> str | None:
     """Who a sentence says is speaking: the subject of its main verb where that is a verb of reporting speech or
-    opinion and the subject a name or a noun ("JS1 noted, however, that ..." -> "JS1"); else None."""
+    opinion and the subject a name or a noun ("The Bar Council noted, however, that ..." -> "The Bar Council"); else None."""
     root = main_verb(sentence)
     if root is None or root.lemma_.lower() not in REPORTING:
         return None

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 
-QUESTION = "What is recommended regarding the Great Firewall?"
+QUESTION = "What do the documents recommend?"  # app.py asks its first example question instead
 
 
 def _stderr(line: str) -> None:

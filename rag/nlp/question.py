@@ -91,7 +91,7 @@ def refers_back(question: str) -> bool:
 def topic_phrases(question: str) -> list[str]:
     """What a question asks about, in its own words: its noun phrases (spaCy's noun chunks) less determiners,
     pronouns, question words and words that frame a question ("the submission", "the report"); where it has
-    none, its topic words ("What is RSDL?" -> ["RSDL"]). Never a verb of asking."""
+    none, its topic words ("What is ZRT?" -> ["ZRT"]). Never a verb of asking."""
     out = []
     for chunk in parsed(question).noun_chunks:
         kept = [t.text for t in chunk if not (t.is_punct or t.tag_ in ("WDT", "WP", "WP$", "PRP", "DT"))

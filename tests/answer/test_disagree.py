@@ -514,13 +514,13 @@ def test_a_value_in_a_sentence_shown_with_a_holders_answer_is_its_answer(assista
 # ------------------------------------------------------------------------------------------- the parts
 
 @pytest.mark.parametrize("question, yes, no", [
-    ("Should the penny stay in circulation?", "the penny should stay in circulation",
-     "the penny should not stay in circulation"),
-    ("Was Bachelet's visit to China a success?", "Bachelet's visit to China was a success",
-     "Bachelet's visit to China was not a success"),
-    ("Does Slovenian law explicitly prohibit corporal punishment of children?",
-     "Slovenian law does explicitly prohibit corporal punishment of children",
-     "Slovenian law does not explicitly prohibit corporal punishment of children"),
+    ("Should the old harbour stay open?", "the old harbour should stay open",
+     "the old harbour should not stay open"),
+    ("Was the minister's visit to Ruritania a success?", "the minister's visit to Ruritania was a success",
+     "the minister's visit to Ruritania was not a success"),
+    ("Does Ruritanian law explicitly prohibit child labour?",
+     "Ruritanian law does explicitly prohibit child labour",
+     "Ruritanian law does not explicitly prohibit child labour"),
     ("Can animal testing be justified?", "animal testing can be justified", "animal testing cannot be justified"),
     ("How has the reform fared?", "How has the reform fared?", "How has the reform fared?"),  # no auxiliary first
 ])
@@ -529,7 +529,7 @@ def test_a_yes_no_question_is_read_as_the_claim_it_asks_about(question, yes, no)
 
 
 @pytest.mark.parametrize("sentence, who", [
-    ("JS1 noted, however, that the institution remained underfunded.", "JS1"),
+    ("The Bar Council noted, however, that the office remained understaffed.", "The Bar Council"),
     ("The Gondal Farmers Association said the accord was fair.", "The Gondal Farmers Association"),
     ("It said that the law was fair.", None),  # a pronoun names no one
     ("The law was amended in 2016.", None),  # no verb of speech
