@@ -189,6 +189,17 @@ def first_is_gold(items: list[dict], order) -> tuple[int, int, int]:
     return hits, n, retrieved
 
 
+def shortlist_recall_at(items: list[dict], budgets=(8, 12, 16, 24, 32)) -> dict[str, float]:
+    """Share of answerable questions (answer sentence retrieved) whose answer sentence is among the shortlist
+    ranker's first k, for each budget k: what `RAG_READER_PAIRS` buys."""
+    ranks = []
+    for it in items:
+        if it["answerable"] and it["gold_ids"]:
+            order = sorted(it["ranked"], key=lambda c: -c.prior)
+            ranks.append(min(i for i, c in enumerate(order) if id(c) in it["gold_ids"]))
+    return {str(k): round(float(np.mean([r < k for r in ranks])), 3) for k in budgets} if ranks else {}
+
+
 def shortlist_recall(items: list[dict]) -> float:
     """Share of answerable questions (answer sentence retrieved) whose answer sentence the reader read."""
     hits = [bool(it["gold_ids"] & it["shortlisted"]) for it in items if it["answerable"] and it["y"].any()]
@@ -318,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         report[name] = {
             "questions": int(own.sum()), "answerable": int(y[own].sum()), "answer_sentence_retrieved": retrieved,
             "shortlist_recall": round(shortlist_recall(its), 3),
+            "shortlist_recall_at": shortlist_recall_at(its),
             "reader_first": round(reader_hits / max(1, retrieved), 3),
             "shortlist_first": round(prior_hits / max(1, retrieved), 3),
             "answer_shown": round(shown, 3), "sentences_shown": round(shown_sentences, 2),
@@ -365,7 +377,9 @@ def print_report(out: dict) -> None:
         print(f"| {part} | " + " | ".join(str(r.get(c, "-")) for c in cols) + " |")
     for part, r in out["scores"].items():
         print(f"{part}: SQuAD-unanswerable refused at over-refusal " +
-              ", ".join(f"{k}: {v}" for k, v in r["refusal_curve"].items()))
+              ", ".join(f"{k}: {v}" for k, v in r["refusal_curve"].items()) +
+              "; the answer's sentence in the shortlist of " +
+              ", ".join(f"{k}: {v}" for k, v in r["shortlist_recall_at"].items()))
     print(f"threshold (P(answerable) below which it refuses): {out['threshold']}; weak evidence below: "
           f"{out['weak']}; coverage: {out['coverage']}; short answer from span score {out['short_answer']}; "
           f"recommendation item match from answer logit {out['item_match']}")
