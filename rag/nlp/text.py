@@ -199,8 +199,13 @@ def spelling_variants(word: str) -> list[str]:
 
 
 def stems(text: str, acronyms: bool = True) -> set[str]:
-    """The stems of a text's content words."""
-    return {stem(w) for w in content_words(text, acronyms)}
+    """The stems of a text's content words (each text read once per process: every stage asks the same)."""
+    return set(_stems(text, acronyms))
+
+
+@lru_cache(maxsize=50_000)
+def _stems(text: str, acronyms: bool) -> frozenset[str]:
+    return frozenset(stem(w) for w in content_words(text, acronyms))
 
 
 # Sentences. One rule for the whole system: a sentence ends at . ! or ? (and a closing quote or bracket), followed
@@ -223,10 +228,16 @@ ABBREVIATIONS = re.compile(r"(?:\b(?:" + "|".join(re.escape(a) for a in sorted(A
 
 def sentences(text: str, any_case: bool = False) -> list[str]:
     """Split a paragraph into sentences, keeping abbreviations, initials and decimals together. A sentence starts
-    with a capital or a digit, except with `any_case` (what a model writes does not always)."""
+    with a capital or a digit, except with `any_case` (what a model writes does not always). The one splitter:
+    every stage splits with it, and each text is split once per process."""
+    return list(_sentences(text, any_case))
+
+
+@lru_cache(maxsize=20_000)
+def _sentences(text: str, any_case: bool) -> tuple[str, ...]:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
-        return []
+        return ()
     out: list[str] = []
     start = 0
     for m in (_ANY_CASE_BOUNDARY if any_case else _BOUNDARY).finditer(text):
@@ -242,7 +253,7 @@ def sentences(text: str, any_case: bool = False) -> list[str]:
             merged[-1] = f"{merged[-1]} {s}"
         else:
             merged.append(s)
-    return [s for s in merged if s]
+    return tuple(s for s in merged if s)
 
 
 # A sentence that opens with a word referring back to the one before it: English personal and demonstrative
