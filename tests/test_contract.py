@@ -72,6 +72,18 @@ def check_contract(row: dict, stored: dict) -> None:
         assert set(markers(pos["summary"])) <= set(pos["citations"]), (pos["summary"], pos["citations"])
     if not row["found"]:
         assert row["disagreement"] is False
+    # added keys: what each source says (where two or more answer), the short answer (where it is a value)
+    for pos in row["voices"]:
+        assert POSITION_KEYS | {"says", "stance", "value"} <= set(pos)
+        assert set(pos["citations"]) <= set(numbers) and isinstance(pos["says"], str) and pos["says"]
+    assert row["voices"] == [] or len(row["voices"]) >= 2
+    if row["disagreement"]:
+        assert row["positions"] == row["voices"]
+    short = row["short_answer"]
+    if short is not None:
+        assert row["found"] and set(short) == {"text", "citation"} and short["citation"] in numbers
+        assert squash(short["text"]) in squash(next(c["text"] for c in row["citations"] if c["n"] == short["citation"]))
+    assert is_number(timings.get("reader", 0.0))
 
 
 def squash(text: str) -> str:
