@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, replace
+import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -281,8 +282,6 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, read
     """Shortlist the evidence's sentences, read them, and judge whether the documents answer the question at all.
     A recommendation lookup has every recommendation item of the evidence read. `asked` is the question as the
     user typed it (the reader reads that, not the folded form `question.text`)."""
-    import time
-
     fitted = fitted or load_fitted()
     cands = candidates_of(question, evidence, idf)
     must = [c for c in cands if c.evidence.paragraph.kind == RECOMMENDATION and c.index == 0] \
@@ -298,8 +297,7 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, read
         return 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0])))
 
     def judge_alone(candidates: list[Candidate]) -> float:
-        own = sorted(candidates, key=lambda c: -c.logit)
-        return judge([replace(c) for c in own])
+        return judge(sorted(candidates, key=lambda c: -c.logit))
 
     x = question_features(question, ranked, idf, known)
     p = judge(ranked) if ranked else 0.0
