@@ -140,12 +140,17 @@ def build(app: WebApp) -> gr.Blocks:
         ask_outputs = [chat, question, sources, positions, answers, answer_json, viewer]
         asked = gr.on([question.submit, send.click], app.ask, [question, scope, answers], ask_outputs,
                       api_name="ask", concurrency_id="ask")
+        # suggested next questions come after the answer is shown, one at a time beside the answers
+        asked.success(app.suggest, [scope, answers], [chat, answers], api_visibility="private",
+                      concurrency_id="suggest", concurrency_limit=1, show_progress="hidden")
         for select in (chat.example_select, chat.option_select):  # an example, or a suggested follow-up: ask it
-            select(app.pick_example, None, [question], api_visibility="private", queue=False).then(
+            picked = select(app.pick_example, None, [question], api_visibility="private", queue=False).then(
                 app.ask, [question, scope, answers], ask_outputs, api_visibility="private",
-                concurrency_id="ask").success(
-                app.turns, [answers], [turns], api_visibility="private", queue=False).then(
+                concurrency_id="ask")
+            picked.success(app.turns, [answers], [turns], api_visibility="private", queue=False).then(
                 app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")
+            picked.success(app.suggest, [scope, answers], [chat, answers], api_visibility="private",
+                           concurrency_id="suggest", concurrency_limit=1, show_progress="hidden")
         cleared = [chat, question, sources, positions, answers, answer_json, viewer, viewer_target, turns]
         chat.clear(app.new_conversation, None, cleared, api_visibility="private").then(
             app.briefing_choices, [answers, chosen], [chosen], api_visibility="private")

@@ -45,6 +45,7 @@ class Turn:
     reading: Reading | None = None  # every sentence of the evidence scored, and whether they answer at all
     positions: list[Position] = field(default_factory=list)
     disagreement: bool = False
+    follow_ups: bool = True  # suggest next questions with the answer
     problem: str | None = None  # the question can't be asked as it is: say why
     model_down: str | None = None  # the model server failed earlier in this turn: the note to give
     timings: dict = field(default_factory=dict)
@@ -65,8 +66,11 @@ class Assistant:
                       | RunnableGenerator(self.write))
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
-            doc_ids: list[str] | None = None) -> Answer:
-        return self.chain.invoke({"question": question, "history": history or [], "doc_ids": doc_ids})
+            doc_ids: list[str] | None = None, follow_ups: bool = True) -> Answer:
+        """The checked Answer. `follow_ups=False`: without suggested next questions (the app asks for them after
+        showing the answer: `suggest`)."""
+        return self.chain.invoke({"question": question, "history": history or [], "doc_ids": doc_ids,
+                                  "follow_ups": follow_ups})
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                doc_ids: list[str] | None = None) -> Iterator[str | Answer]:
@@ -91,7 +95,8 @@ class Assistant:
     # ------------------------------------------------------------------ steps
     def check(self, inputs: dict) -> Turn:
         raw = inputs.get("question") or ""
-        turn = Turn(question=raw, history=list(inputs.get("history") or []), doc_ids=inputs.get("doc_ids"))
+        turn = Turn(question=raw, history=list(inputs.get("history") or []), doc_ids=inputs.get("doc_ids"),
+                    follow_ups=inputs.get("follow_ups", True))
         text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]", " ", raw)
         text = re.sub(r"\s+", " ", text).strip()
         if not text:
@@ -190,6 +195,21 @@ class Assistant:
             reading.answerable = max(reading.answerable, reading.threshold)
         return reading
 
+    def follow_ups(self, turn: Turn, answer: Answer) -> list[str]:
+        """Next questions the documents answer, each checked first (rag/answer/follow_ups.py)."""
+        if not answer.found or self.settings.follow_ups <= 0:
+            return []
+        return suggest_follow_ups(self.probe, self.retriever.lexicon(), self.retriever.documents(), turn, answer,
+                                  self.settings.follow_ups, self.settings.follow_up_budget_ms / 1000)
+
+    def suggest(self, answer: Answer, history: list[tuple[str, str]] | None = None,
+                doc_ids: list[str] | None = None) -> list[str]:
+        """Next questions for an answer given earlier without them (`ask(..., follow_ups=False)`), its evidence
+        found again as it was: the same question, history and documents."""
+        turn = self.retrieve(self.resolve(self.check({"question": answer.question, "history": history or [],
+                                                      "doc_ids": doc_ids})))
+        return [] if turn.problem else self.follow_ups(turn, answer)
+
     def question(self, query: str, known=None):
         """The question as the reader reads it: rag/nlp/question.py's reading, each word no document holds read as
         the word of the library it is a slip of (`respelled`)."""
@@ -235,10 +255,8 @@ class Assistant:
         if weak is None:
             weak = getattr(load_fitted(), "weak", 0.5)  # the fitted value once models/fitted.json has one
         answer.weak_evidence = bool(answer.found and turn.reading is not None and turn.reading.answerable < weak)
-        if answer.found and self.settings.follow_ups > 0:  # after "total": suggestions are not the answer's time
+        if turn.follow_ups:  # after "total": suggestions are not the answer's time
             t0 = time.perf_counter()
-            answer.follow_ups = suggest_follow_ups(self.probe, self.retriever.lexicon(), self.retriever.documents(),
-                                                   turn, answer, self.settings.follow_ups,
-                                                   self.settings.follow_up_budget_ms / 1000)
+            answer.follow_ups = self.follow_ups(turn, answer)
             turn.timings["follow_ups"] = round((time.perf_counter() - t0) * 1000, 1)
         return answer

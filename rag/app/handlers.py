@@ -37,8 +37,8 @@ class WebApp:
             raise gr.Error("Please type a question.")
         known = {d.doc_id for d in self.store.list_documents()}
         scope = [d for d in (doc_ids or []) if d in known] or None
-        try:
-            answer = self.assistant.ask(question, ui.history_pairs(answers), scope)
+        try:  # the answer first; its suggested next questions come after it is shown (`suggest`)
+            answer = self.assistant.ask(question, ui.history_pairs(answers), scope, follow_ups=False)
         except Exception:  # noqa: BLE001 - the user sees a short message, the console the trace
             traceback.print_exc()
             raise gr.Error("Something went wrong while answering. Please try again, or rephrase the question.")
@@ -46,6 +46,20 @@ class WebApp:
         turn = len(answers) - 1
         return (self.messages(answers), "", ui.render_sources(answer, turn), ui.render_positions(answer, turn),
                 answers, answer.to_json(), ui.viewer_placeholder())
+
+    def suggest(self, doc_ids: list[str] | None, answers: list[Answer] | None):
+        """After an answer is shown: its suggested next questions, offered under it in the chat."""
+        answers = list(answers or [])
+        if not answers or not answers[-1].found or answers[-1].follow_ups:
+            return gr.skip(), gr.skip()
+        known = {d.doc_id for d in self.store.list_documents()}
+        scope = [d for d in (doc_ids or []) if d in known] or None
+        try:
+            answers[-1].follow_ups = self.assistant.suggest(answers[-1], ui.history_pairs(answers[:-1]), scope)
+        except Exception:  # noqa: BLE001 - suggestions are a courtesy: the answer stands without them
+            traceback.print_exc()
+            return gr.skip(), gr.skip()
+        return self.messages(answers), answers
 
     # ------------------------------------------------------------------ read API (python -m rag, while this app holds the store)
     def answer(self, question: str, history: list[list[str]] | None = None,
