@@ -12,7 +12,9 @@
    - a question answered by a value (who, when, where, how many, what): the holder's short answer (the reader's
      span in its best sentence) and that sentence.
 3. Disagreement:
-   - stances: holders on opposite sides, each beyond the fitted margin (two articles of one file are two holders);
+   - stances: two holders whose leans lie at least the fitted gap apart (two articles of one file are two holders);
+     each holder sides with the end it is a gap away from; with no disagreement, a holder takes a side only
+     beyond the fitted margin;
    - values, only between different documents (two figures in one report are two things it reports): two holders
      whose values differ (not the same value, nor one written more fully: "2017" and
      "14 October 2017") and whose answer sentences the NLI head reads as contradicting each other (its
@@ -219,19 +221,29 @@ def position(v: Voice, label: str, stance: Stance = Stance.NONE, value: str | No
 def find_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Position], str]:
     """-> (disagreement, what each answering source says, kind of conflict: "stances", "values" or ""). `sides`:
     the fitted `margin` and `contradicts` (models/fitted.json)."""
-    margin, contradicts = float(sides.get("margin", 1.0)), float(sides.get("contradicts", 1.0))
+    margin, gap = float(sides.get("margin", 1.0)), float(sides.get("gap", 2.0))
+    contradicts = float(sides.get("contradicts", 1.0))
     heard = voices(reading)
     if len(heard) < 2:
         return False, [], ""
     q = reading.question
     if is_judgement(reading):
         leans = stances(reading, heard, reader)
+        top, bottom = max(leans), min(leans)
+        # two holders whose leans lie the fitted gap apart are on opposite sides (even two articles of one file: a
+        # briefing printing opposed views); each holder then sides with the end it is not a gap away from
+        disagree = top - bottom >= gap
         out = []
         for v, lean in zip(heard, leans):
-            side = Stance.SUPPORTS if lean >= margin else Stance.UNDERMINES if lean <= -margin else Stance.NONE
-            out.append(position(v, says(reading, lean) if side != Stance.NONE else "does not take a side", side))
-        # two holders on opposite sides disagree, even two articles of one file (a briefing printing opposed views)
-        disagree = len({p.stance for p in out if p.stance}) > 1
+            if disagree:
+                above, below = lean - bottom >= gap, top - lean >= gap
+                side = Stance.SUPPORTS if above and not below else Stance.UNDERMINES if below and not above \
+                    else Stance.NONE
+            else:
+                side = Stance.SUPPORTS if lean >= margin else Stance.UNDERMINES if lean <= -margin else Stance.NONE
+            label = says(reading, 1.0 if side == Stance.SUPPORTS else -1.0) if side != Stance.NONE \
+                else "does not take a side"
+            out.append(position(v, label, side))
         return disagree, out, "stances" if disagree else ""
     if q.answer_type not in VALUED:
         return False, [position(v, "answers") for v in heard], ""
