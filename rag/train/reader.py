@@ -4,6 +4,7 @@ export it as int8 ONNX into models/reader/ with its manifest, and measure it hel
     python -m rag train reader                    # train (resumes where it stopped), export, evaluate
     python -m rag train reader --evaluate         # only measure the shipped model (models/reader/)
     python -m rag train reader --preset gpu       # a larger configuration, where a CUDA GPU is at hand
+    python -m rag train reader --preset sides --out models/sides   # the cpu reader, trained on for NLI and stance
 
 One model, four heads on one encoder (rag/answer/reader.py): answer (does this sentence hold the answer), span (where),
 nli, stance. Each batch holds one task's examples (rag/train/reader_data.py), batches of like length (less
@@ -46,12 +47,17 @@ class Config:
     sizes: Sizes = field(default_factory=Sizes)
     span_weight: float = 0.5  # the span loss's share beside the answer loss
     threads: int = 2
+    init: str = ""  # torch weights to start from (relative to the repository), instead of the bare backbone
 
     @classmethod
     def preset_named(cls, name: str) -> "Config":
         if name == "gpu":
             return cls("gpu", batch=32, lr=5e-5, epochs=2.0, window=Window(length=192),
                        sizes=Sizes(squad11=None, shifts=None, unanswerable_weight=2))
+        if name == "sides":  # the cpu reader trained on: two epochs over every NLI and stance pair, for a second
+            # model file that reads the sides (its answer heads are left as they were)
+            return cls("sides", lr=3e-5, epochs=2.0, init="store/train/reader/cpu/reader.pt",
+                       sizes=Sizes(answer=False, nli_caps=False))
         if name == "pilot":  # minutes, to check the whole path end to end
             return cls("pilot", sizes=Sizes(squad11=400, shifts=100, squad2=300, nli_scale=0.02, stance_scale=0.05))
         return cls()
@@ -241,6 +247,9 @@ def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200
     warm = max(1, int(total * config.warmup))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
+    if config.init:
+        net.load_state_dict(torch.load(ROOT / config.init, map_location=device, weights_only=False)["model"])
+        log(f"  starting from {config.init}")
     done = 0
     if checkpoint.exists() and not fresh:
         state = torch.load(checkpoint, map_location=device, weights_only=False)
@@ -355,7 +364,7 @@ def export(weights: Path, config: Config, out: Path, log=print) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag train reader", description=__doc__.split("\n")[0])
-    parser.add_argument("--preset", default="cpu", choices=("cpu", "gpu", "pilot"))
+    parser.add_argument("--preset", default="cpu", choices=("cpu", "gpu", "pilot", "sides"))
     parser.add_argument("--work", default=str(WORK), help="checkpoints and torch weights")
     parser.add_argument("--out", default=str(MODEL_DIR), help="where the ONNX model and its manifest go")
     parser.add_argument("--fresh", action="store_true", help="start over, ignoring a checkpoint")

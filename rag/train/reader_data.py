@@ -268,6 +268,8 @@ class Sizes:
     unanswerable_weight: int = 2  # each unanswerable question's negatives appear this many times
     nli_scale: float = 1.0  # share of each NLI file's cap
     stance_scale: float = 1.0  # share of the stance rows
+    answer: bool = True  # the answer and span task's pairs (False: NLI and stance only)
+    nli_caps: bool = True  # False: every row of every NLI file (NLI_CAPS lifted)
 
 
 def qa_split(rows: list[dict], n: int, offset: int = 0) -> tuple[list[dict], list[dict]]:
@@ -280,16 +282,20 @@ def training_examples(sizes: Sizes, seed: int = 13, log=print) -> list[Example]:
     rng = np.random.default_rng(seed)
     out: list[Example] = []
     squad11, _ = qa_split(read_rows("qa_squad11_train"), 25)
-    out += answer_examples(sample_rows(squad11, sizes.squad11, rng), rng, "squad11")
-    shifts, _ = qa_split(read_rows("qa_squadshifts"), 25)
-    out += answer_examples(sample_rows(shifts, sizes.shifts, rng), rng, "squadshifts")
-    squad2 = read_rows("squad2_train_subset")
-    part = squad2_part(squad2)
-    train2 = [r for r in squad2 if part[r["title"]] == "train"]
-    out += answer_examples(sample_rows(train2, sizes.squad2, rng), rng, "squad2", sizes.unanswerable_weight)
-    log(f"  answer: {sum(e.task == 'answer' for e in out):,} pairs")
+    if sizes.answer:
+        out += answer_examples(sample_rows(squad11, sizes.squad11, rng), rng, "squad11")
+        shifts, _ = qa_split(read_rows("qa_squadshifts"), 25)
+        out += answer_examples(sample_rows(shifts, sizes.shifts, rng), rng, "squadshifts")
+        squad2 = read_rows("squad2_train_subset")
+        part = squad2_part(squad2)
+        train2 = [r for r in squad2 if part[r["title"]] == "train"]
+        out += answer_examples(sample_rows(train2, sizes.squad2, rng), rng, "squad2", sizes.unanswerable_weight)
+        log(f"  answer: {sum(e.task == 'answer' for e in out):,} pairs")
     for name, cap in NLI_CAPS.items():
-        cap = None if cap is None and sizes.nli_scale >= 1 else int((cap or 12000) * sizes.nli_scale)
+        if not sizes.nli_caps:
+            cap = None
+        else:
+            cap = None if cap is None and sizes.nli_scale >= 1 else int((cap or 12000) * sizes.nli_scale)
         out += nli_examples(name, rng, cap)
     log(f"  nli: {sum(e.task == 'nli' for e in out):,} pairs")
     if sizes.stance_scale > 0:

@@ -106,3 +106,16 @@ def test_a_tiny_training_run_is_exported_and_served(tmp_path):
     assert read.nli.shape == (3,) and read.stance.shape == (3,) and np.isfinite(read.answer)
     # resumable: a second run with the same configuration finds the finished weights' checkpoint state
     assert (tmp_path / "work" / "reader.pt").exists()
+
+
+@pytest.mark.skipif(not TRAIN_DIR.exists(), reason="needs ../shared/eval/train")
+def test_the_sides_preset_trains_on_from_the_reader_with_nli_and_stance_only():
+    from rag.train.reader_data import NLI_CAPS, Sizes, training_examples
+
+    config = Config.preset_named("sides")
+    assert config.init.endswith("reader.pt") and not config.sizes.answer and not config.sizes.nli_caps
+    capped = training_examples(Sizes(answer=False, stance_scale=0.02), log=lambda *a: None)
+    uncapped = training_examples(Sizes(answer=False, nli_caps=False, stance_scale=0.02), log=lambda *a: None)
+    assert {e.task for e in capped} == {e.task for e in uncapped} == {"nli", "stance"}
+    assert any(NLI_CAPS.values())  # some files are capped by default: lifting the caps reads more of them
+    assert sum(e.task == "nli" for e in uncapped) > sum(e.task == "nli" for e in capped)
