@@ -232,10 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --auth takes user:password", file=sys.stderr)
             return 2
         auth = (user, password)
-    from rag.answer.reader import ReaderMissing, check_model
+    from rag.answer.reader import ReaderMissing, check_models
 
     try:
-        check_model(settings.reader_model)  # before anything else: no answer without the reader
+        check_models(settings)  # before anything else: no answer without the reader
         store = Store(settings, write=True)
     except (StoreBusy, ReaderMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    from rag.answer.reader import ReaderMissing, check_model
+    from rag.answer.reader import ReaderMissing, check_models
 
     settings = get_settings().with_store(args.store)
     try:
-        check_model(settings.reader_model)  # a store is no use without the reader that answers from it
+        check_models(settings)  # a store is no use without the reader that answers from it
         store = Store(settings, write=True)
     except (StoreBusy, ReaderMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)

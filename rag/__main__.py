@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from rag.config import get_settings
-from rag.answer.reader import ReaderMissing, check_model
+from rag.answer.reader import ReaderMissing, check_models
 from rag.store import Store, StoreBusy, document_row
 
 
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         from rag.train.fit import main as fit_main
 
         try:
-            check_model(get_settings().reader_model)
+            check_models(get_settings())
         except ReaderMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.run is not cmd_settings:  # every command answers with the reader, or fits it
-            check_model(get_settings().reader_model)
+            check_models(get_settings())
         return args.run(args)
     except ReaderMissing as exc:
         print(f"error: {exc}", file=sys.stderr)

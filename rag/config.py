@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     reader_model: Path = Field(ROOT / "models" / "reader", description="the reader model's folder (int8 ONNX, "
                                                                      "tokenizer and manifest; trained by `python "
                                                                      "-m rag train reader`)")
+    sides_model: Path = Field(ROOT / "models" / "reader", description="the model whose NLI and stance heads read "
+                                                                    "each source's side and whether two answers "
+                                                                    "contradict: the reader itself, or one trained on "
+                                                                    "for them (`python -m rag train reader --preset "
+                                                                    "sides --out models/sides`)")
     reader_pairs: int = Field(24, description="sentences the reader model reads per question (the best of the "
                                               "shortlist; ~5 ms each on 2 cores); a recommendation lookup reads "
                                               "every candidate item besides")

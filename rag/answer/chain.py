@@ -59,7 +59,9 @@ class Assistant:
         self.retriever = Retriever(self.store)
         self._spellings: tuple = (None, {})  # (the lexicon it was built from, spelling_index of its words)
         self._llm = None
-        self.reader = load_reader(self.settings.reader_model, self.settings.reader_threads or None)  # stops here if it can't be used
+        threads = self.settings.reader_threads or None
+        self.reader = load_reader(self.settings.reader_model, threads)  # stops here if it can't be used
+        self.sides = load_reader(self.settings.sides_model, threads)  # the same model, unless another is set
         self.extractive = Extractive(self.settings.answer_max_sentences, self.settings.answer_max_items)
         self.both_sides = BothSides()
         self.chain = (RunnableLambda(self.check) | RunnableLambda(self.resolve) | RunnableLambda(self.retrieve)
@@ -163,7 +165,7 @@ class Assistant:
         t0 = time.perf_counter()
         turn.reading = reading = self.reading(turn.query, turn.evidence)
         if reading.found:
-            turn.disagreement, turn.positions, _ = find_positions(reading, self.reader, load_fitted().extra)
+            turn.disagreement, turn.positions, _ = find_positions(reading, self.sides, load_fitted().extra)
         request = Request(turn.query, turn.evidence, reading, turn.positions, turn.disagreement)
         turn.draft = (self.both_sides if len(turn.positions) > 1 else self.extractive).compose(request)
         if self.llm is not None and reading.found:  # the model writes; the draft above is the fallback

@@ -172,6 +172,12 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_models(settings) -> None:
+    """Both model folders a run reads with (`RAG_READER_MODEL`, `RAG_SIDES_MODEL`; often one folder), checked."""
+    for folder in dict.fromkeys([Path(settings.reader_model), Path(settings.sides_model)]):
+        check_model(folder)
+
+
 def check_model(folder: Path = MODEL_DIR) -> dict:
     """The manifest of a usable model in `folder`; ReaderMissing (naming the file and how to restore it) if the
     manifest, the model or the tokenizer is missing, or the model is not the file the manifest describes."""

@@ -99,7 +99,7 @@ def main_sides(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(FITTED))
     args = parser.parse_args(argv)
     settings = get_settings()
-    sides = fit_sides(load_reader(settings.reader_model), lambda *a: print(*a, file=sys.stderr))
+    sides = fit_sides(load_reader(settings.sides_model), lambda *a: print(*a, file=sys.stderr))
     data = json.loads(Path(args.out).read_text(encoding="utf-8"))
     data["sides"] = sides
     Path(args.out).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

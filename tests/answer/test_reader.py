@@ -133,3 +133,11 @@ def test_the_stance_head_reads_a_claim_against_a_sentence(reader):
                                      "Uniforms restrict students' freedom of expression."])
     assert read[0].stance[0] > read[0].stance[1]  # supports
     assert read[1].stance[1] > read[1].stance[0]  # undermines
+
+
+def test_a_damaged_sides_model_stops_the_programs_too(tmp_path):
+    folder = broken_copy(tmp_path, lambda f: (f / "reader.int8.onnx").write_bytes(b"not a model"))
+    out = run_cli(["-m", "rag", "docs"], timeout=120, env={"RAG_SIDES_MODEL": str(folder),
+                                                           "RAG_STORE": str(tmp_path / "s")})
+    assert out.returncode == 2, out.stderr
+    assert "reader model file" in out.stderr and str(folder) in out.stderr
