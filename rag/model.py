@@ -224,7 +224,7 @@ class Answer:
     resolved_question: str | None = None  # the question after follow-up resolution
     weak_evidence: bool = False  # found, but the best evidence only touches the question
     follow_ups: list[str] = field(default_factory=list)  # next questions the documents answer (rag.answer.follow_ups)
-    # the value itself where the answer is one (a figure, date or name: "7.28 million"), as the reader marks it in
+    # the value itself where the answer is one (a figure, date or name: "4.6 million"), as the reader marks it in
     # the sentence of citation `citation`; None where the answer is a passage
     short_answer: dict | None = None  # {"text": str, "citation": int}
 

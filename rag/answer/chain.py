@@ -255,7 +255,7 @@ class Assistant:
             answer.short_answer = {"text": text, "citation": cited} if cited else None
         weak = self.settings.weak_evidence
         if weak is None:
-            weak = getattr(load_fitted(), "weak", 0.5)  # the fitted value once models/fitted.json has one
+            weak = load_fitted().weak
         answer.weak_evidence = bool(answer.found and turn.reading is not None and turn.reading.answerable < weak)
         if turn.follow_ups:  # after "total": suggestions are not the answer's time
             t0 = time.perf_counter()

@@ -61,7 +61,7 @@ def embolden(markdown: str, value: str) -> str:
 
 
 def short_line(answer: Answer) -> str:
-    """The short answer as the chat shows it first: the value in bold, cited ('**7.28 million** [2]')."""
+    """The short answer as the chat shows it first: the value in bold, cited ('**4.6 million** [2]')."""
     short = answer.short_answer
     if not short:
         return ""

@@ -180,7 +180,7 @@ def test_both_sides_of_a_real_disagreement_cite_disjoint_evidence(corpus_assista
     from rag.answer.reading import load_fitted
 
     request = request_for(corpus_assistant, question)
-    disagreement, positions, _ = find_positions(request.reading, corpus_assistant.reader, load_fitted().extra)
+    disagreement, positions, _ = find_positions(request.reading, corpus_assistant.sides, load_fitted().extra)
     assert disagreement and len(positions) >= 2
     request.positions, request.disagreement = positions, True
     draft = BothSides().compose(request)
