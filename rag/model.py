@@ -195,6 +195,7 @@ class Stance(str, Enum):
     NONE = ""
     SUPPORTS = "supports"
     UNDERMINES = "undermines"
+    DISPUTES = "disputes"  # rejects or denies what another source asserts
 
 
 @dataclass

@@ -27,59 +27,31 @@ read from models/fitted.json.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from rag.model import RECOMMENDATION, Evidence, Position, Stance
 from rag.nlp.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
-from rag.answer.reading import VALUED, Candidate, Reading, renormalised
-from rag.nlp.text import fold, main_verb, parsed, words
+from rag.answer import disagree_rules
+from rag.answer.holders import HOLDER_NAME_CHARS, Voice, short_name
+from rag.answer.reading import VALUED, Candidate, Reading
+from rag.nlp.text import fold, main_verb, parsed, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
-HOLDER_NAME_CHARS = 70
 # English's verbs of reporting speech and opinion, as lemmas (general English: say, state, note ...)
 REPORTING = {"say", "state", "note", "argue", "claim", "assert", "contend", "insist", "maintain", "report",
              "observe", "stress", "emphasise", "emphasize", "underline", "warn", "allege", "suggest", "believe",
              "consider", "find", "conclude", "recommend", "urge", "call", "describe", "express", "deny", "reject",
              "acknowledge", "admit", "point", "highlight", "indicate", "add", "explain",
              "criticise", "criticize", "condemn", "welcome", "praise", "tweet", "comment", "write"}
+HEARD = 3  # a holder's stance is read from its best HEARD sentences
 AUXILIARIES = {"be", "do", "have", "can", "could", "shall", "should", "will", "would", "may", "might", "must"}
 
 
-@dataclass
-class Voice:
-    """One holder heard on the question: its read candidates, best first."""
-
-    holder: str
-    candidates: list[Candidate]
-
-    @property
-    def best(self) -> Candidate:
-        return self.candidates[0]
-
-    @property
-    def document(self) -> str:
-        return self.best.evidence.document.doc_id
-
-
-def short_name(e: Evidence) -> str:
-    """A holder's name as shown: the document title (cut at a word), and the article where the file holds
-    several."""
-    def cut(text: str) -> str:
-        return text if len(text) <= HOLDER_NAME_CHARS else text[:HOLDER_NAME_CHARS].rsplit(" ", 1)[0] + "…"
-
-    name = cut(e.document.title)
-    if e.paragraph.section and e.paragraph.section != e.document.title and e.paragraph.kind != RECOMMENDATION:
-        name += f" — {cut(e.paragraph.section)}"
-    return name
-
-
-def voices(reading: Reading, shown: int = 3) -> list[Voice]:
+def voices(reading: Reading) -> list[Voice]:
     """Who speaks to the question, best first: each holder whose own read sentences would answer it; a holder whose
     best sentences report two or more named speakers ("The farmers said ... However, the anglers described ...")
-    is heard as those speakers, each a voice of its own, named "<speaker> (in <holder>)"; a holder whose best
-    sentence names one speaker is named by it the same way."""
+    is heard as those speakers, each a voice of its own, named "<speaker> (in <holder>)" (only those the question
+    names, where it names any); a holder whose best sentence names one speaker is named by it the same way."""
     by_holder: dict[str, list[Candidate]] = {}
     for c in reading.read:
         by_holder.setdefault(short_name(c.evidence), []).append(c)
@@ -87,13 +59,17 @@ def voices(reading: Reading, shown: int = 3) -> list[Voice]:
     for name, cands in by_holder.items():
         if not reading.answers_alone(cands):
             continue
-        top = cands[:shown]
+        top = cands[:HEARD]
         speakers = [speaker(c.sentence) for c in top]
         named = list(dict.fromkeys(s for s in speakers if s))
+        asked = [s for s in named if stems(s) <= stems(reading.question.text)]
+        if asked:  # "How did the Anglers Club react?" asks for that speaker's voice, not the dispute around it
+            named = asked
         if len(named) > 1:
             out += [Voice(f"{s} (in {name})", [c for c, who in zip(top, speakers) if who == s]) for s in named]
         else:
-            out.append(Voice(f"{speakers[0]} (in {name})" if speakers[0] else name, cands))
+            who = named[0] if asked else speakers[0]
+            out.append(Voice(f"{who} (in {name})" if who else name, cands))
     return out
 
 
@@ -148,25 +124,24 @@ def speaker(sentence: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- stances
-def stances(reading: Reading, heard: list[Voice], reader, shown: int = 3) -> list[float]:
-    """Each holder's lean on the question read as a claim: the stance head's P(support) - P(undermine) for its
-    best `shown` sentences (the claim against the sentence alone, as the head was trained), weighted by the
-    reader's probabilities among the holder's sentences; near 0 where the head reads neither."""
+def stances(reading: Reading, heard: list[Voice], reader) -> list[float]:
+    """Each holder's lean on the question read as a claim: the mean of the stance head's P(support) -
+    P(undermine) over its best HEARD sentences (the claim against the sentence alone, as the head was trained, and
+    as `python -m rag fit sides` draws its holders); near 0 where the head reads neither."""
     claim = as_claim(reading.question.text)
-    pairs, owners, weights = [], [], []
+    pairs, owners = [], []
     for i, v in enumerate(heard):
-        top = v.candidates[:shown]
-        for c, p in zip(top, renormalised(top)):
+        for c in v.candidates[:HEARD]:
             pairs.append(c.sentence)
             owners.append(i)
-            weights.append(p)
     if not pairs:
         return [0.0] * len(heard)
     read = reader.read([claim] * len(pairs), pairs)
-    lean = np.zeros(len(heard))
-    for r, i, w in zip(read, owners, weights):
-        lean[i] += w * float(r.stance[0] - r.stance[1])
-    return lean.tolist()
+    total, count = np.zeros(len(heard)), np.zeros(len(heard))
+    for r, i in zip(read, owners):
+        total[i] += float(r.stance[0] - r.stance[1])
+        count[i] += 1
+    return (total / np.maximum(count, 1)).tolist()
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -219,7 +194,26 @@ def position(v: Voice, label: str, stance: Stance = Stance.NONE, value: str | No
 
 
 def find_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Position], str]:
-    """-> (disagreement, what each answering source says, kind of conflict: "stances", "values" or ""). `sides`:
+    """-> (disagreement, what each answering source says, kind of conflict: "stances", "values", or the rule
+    reader's kind). The rules of general English (rag/answer/disagree_rules.py) read first: where they find a
+    conflict written plainly (a differing value, an edited passage, opposite valence, a denial, a reported dispute),
+    their positions are taken. Elsewhere the reader model reads the same sentences (`read_positions`)."""
+    ruled, positions, rule = disagree_rules.find_positions(reading)
+    if not ruled:
+        return read_positions(reading, reader, sides)
+    for p in positions:
+        p.says = says(reading, value=p.value) if p.value else \
+            says(reading, SIGN[p.stance]) if p.stance in SIGN else "disputes what another source says" \
+            if p.stance == Stance.DISPUTES.value else "answers"
+    return True, positions, rule
+
+
+SIGN = {Stance.SUPPORTS.value: 1.0, Stance.UNDERMINES.value: -1.0}
+
+
+def read_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Position], str]:
+    """The reader model's reading: -> (disagreement, what each answering source says, kind of conflict:
+    "stances", "values" or ""). `sides`:
     the fitted `margin` and `contradicts` (models/fitted.json)."""
     margin, gap = float(sides.get("margin", 1.0)), float(sides.get("gap", 2.0))
     contradicts = float(sides.get("contradicts", 1.0))
