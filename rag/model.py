@@ -33,10 +33,12 @@ class Question:
     evaluative: bool = False  # a yes/no question about a proposition ("Should X?", "Is X fair?")
     counted: str | None = None  # the stem of what "how many" counts ("How many seats ...?" -> seat)
     subject: str | None = None  # the stem of its verb's subject, where that is a noun ("What must residents do?")
+    recommending: bool = False  # it asks who recommended ("Which states recommended that X ratify Y?")
 
     @property
     def asks_recommendations(self) -> bool:
-        return self.answer_type == REC
+        """A recommendation lookup: what was recommended, or who recommended it (the items name their states)."""
+        return self.answer_type == REC or self.recommending
 
 
 @dataclass

@@ -128,10 +128,7 @@ def test_recommendation_question_gives_labelled_items(assistant):
 
 
 @pytest.mark.parametrize("question", [
-    pytest.param("What is the GDP of India?", marks=pytest.mark.xfail(strict=True, reason=(
-        "known failure: the briefing gives China's GDP; 'India' is a name no document holds, which in the "
-        "fitting data is no evidence either way (its P(answerable) is above the fitted threshold); it was refused before only "
-        "through two misreadings since fixed ('India' read as the collection's 'Indian', 'GDP' as missing)"))),
+    "What is the GDP of India?",  # the briefing gives China's: the reader does not take it for India's
     "Write me a limerick about cats.",
     "What does the UPR submission say about Tibet?"])
 def test_refuses_what_the_documents_do_not_say(assistant, question):

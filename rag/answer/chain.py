@@ -257,7 +257,7 @@ class Assistant:
         if weak is None:
             weak = load_fitted().weak
         answer.weak_evidence = bool(answer.found and turn.reading is not None and turn.reading.answerable < weak)
-        if turn.follow_ups:  # after "total": suggestions are not the answer's time
+        if turn.follow_ups and self.settings.follow_ups > 0:  # after "total": suggestions are not the answer's time
             t0 = time.perf_counter()
             answer.follow_ups = self.follow_ups(turn, answer)
             turn.timings["follow_ups"] = round((time.perf_counter() - t0) * 1000, 1)

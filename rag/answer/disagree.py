@@ -217,10 +217,12 @@ def read_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Po
     the fitted `margin` and `contradicts` (models/fitted.json)."""
     margin, gap = float(sides.get("margin", 1.0)), float(sides.get("gap", 2.0))
     contradicts = float(sides.get("contradicts", 1.0))
+    q = reading.question
+    if q.asks_recommendations:  # a lookup lists every matching item with its number and states, not sources
+        return False, [], ""
     heard = voices(reading)
     if len(heard) < 2:
         return False, [], ""
-    q = reading.question
     if is_judgement(reading):
         leans = stances(reading, heard, reader)
         top, bottom = max(leans), min(leans)

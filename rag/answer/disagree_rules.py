@@ -479,14 +479,16 @@ def denial_conflict(heard: list[Voice]) -> list[Position]:
 
 
 def reported_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
-    """One source reporting a dispute (`reported_sides`), on a question of judgement or of what was said."""
+    """One source reporting a dispute (`reported_sides`), on a question of judgement, or of what was said where the
+    source names a speaker on one side at least."""
     q = reading.question
-    if not (q.evaluative or q.answer_type == YESNO or re.search(r"\b(say|said|react\w*|view\w*|receiv\w*)\b",
-                                                                 q.text, re.I)):
+    judging = q.evaluative or q.answer_type == YESNO
+    if not (judging or re.search(r"\b(say|said|react\w*|view\w*|receiv\w*)\b", q.text, re.I)):
         return []
     for voice in heard:
         sides = reported_sides(reading, voice)
-        if sides:
+        # a question of what was said is disputed only where the source names who says it on one side at least
+        if sides and (judging or any(spoken for *_, spoken in sides)):
             return [position(holder, items, stance) for holder, stance, items, _ in sides]
     return []
 
@@ -498,7 +500,7 @@ def reported_sides(reading: Reading, voice: Voice) -> list[tuple[str, Stance, li
     them; none where the question names whose reaction it asks for ("How did the Commission react?": one voice,
     no dispute)."""
     q = reading.question
-    items = [c for c, _ in reading.shown(voice.candidates)]
+    items = voice.candidates[:6]
     if not any(CONTRAST.search(c.sentence) for c in items):
         return []
     named, yes = naming(q.text), asked(q.text)

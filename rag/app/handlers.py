@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.app import recommendations, ui
+from rag.app import briefing, recommendations, ui
 from rag.config import Settings
 from rag.ingest.pipeline import FileReport, format_reports
 from rag.model import Answer
@@ -219,10 +219,6 @@ class WebApp:
         chosen = [answers[i] for i in sorted(set(selected or [])) if 0 <= i < len(answers)] or answers
         if not chosen:
             raise gr.Error("Ask a question first: the briefing is made from the conversation's answers.")
-        try:
-            from rag import briefing
-        except ImportError:
-            raise gr.Error("Briefing export is not available in this installation.")
         folder = Path(tempfile.mkdtemp(prefix="briefing-"))
         stamp = time.strftime("%Y-%m-%d-%H%M")
         markdown = briefing.to_markdown(chosen)

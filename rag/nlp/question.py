@@ -61,7 +61,7 @@ def read(text: str) -> Question:
         if pattern.search(low):
             answer_type = kind
             break
-    if answer_type == YESNO and _RULES[5][1].search(low):
+    if answer_type == YESNO and dict(_RULES)[REC].search(low):
         answer_type = REC
     topics = list(dict.fromkeys(stem(w) for w in topic_words(q)))
     first = True
@@ -75,7 +75,8 @@ def read(text: str) -> Question:
     counted = _COUNTED.search(low)
     return Question(text=q, answer_type=answer_type, topics=topics, proper=list(dict.fromkeys(proper)),
                     counted=stem(counted.group(1)) if counted else None, subject=subject_of(q),
-                    negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)))
+                    negated=bool(NEGATION.search(q)), evaluative=bool(EVALUATIVE.search(q)),
+                    recommending=answer_type in (PERSON, ORG, PLACE) and bool(dict(_RULES)[REC].search(low)))
 
 
 # A question that leans on the one before: it opens with a connective or refers back with a pronoun (general English)

@@ -156,8 +156,8 @@ def test_both_sides_says_so_first_then_each_holder_with_its_own_citations():
     draft = BothSides().compose(Request("Is torture prohibited?", [], None, POSITIONS, disagreement=True))
     parts = draft.text.split("\n\n")
     assert parts[0] == "**The sources disagree: they give “prohibited” / “tortured”.**"
-    assert parts[1] == "**UK Government** (2022) says prohibited: Torture is prohibited in all circumstances. [1]"
-    assert parts[2].startswith("**Amnesty International** says tortured: Detainees were tortured")
+    assert parts[1] == "**UK Government** (2022) says prohibited:\nTorture is prohibited in all circumstances. [1]"
+    assert parts[2].startswith("**Amnesty International** says tortured:\nDetainees were tortured")
     assert draft.quotes == {1: "Torture is prohibited in all circumstances.", 2: "Detainees were tortured in custody.",
                             3: "Nobody was charged."}
     assert draft.found

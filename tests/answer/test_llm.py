@@ -95,7 +95,7 @@ def assert_every_sentence_cited(answer: Answer):
 def test_prompts_are_files_and_no_prompt_text_lives_in_code():
     for name in PROMPTS:
         assert load_prompt(name, ROOT / "prompts")
-    code = (ROOT / "rag" / "compose" / "llm.py").read_text()
+    code = (ROOT / "rag" / "answer" / "compose" / "llm.py").read_text()
     for name in PROMPTS:
         first = load_prompt(name, ROOT / "prompts").splitlines()[0]
         assert first[:40] not in code

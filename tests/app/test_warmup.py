@@ -18,4 +18,7 @@ def test_warm_up_pays_the_first_question_at_start(corpus_store):
     assert assistant._spellings[0] is lexicon  # and what is computed from it
     from rag.answer import reader
     from rag.nlp import text
-    assert text.parser.cache_info().currsize == 1 and reader.load_reader.cache_info().currsize == 1
+    assert text.parser.cache_info().currsize == 1
+    # the reader is loaded once per process and model folder (the sides model is the same one here), and kept
+    threads = assistant.settings.reader_threads or None
+    assert reader.load_reader(assistant.settings.reader_model, threads) is assistant.reader is assistant.sides

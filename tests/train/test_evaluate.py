@@ -61,11 +61,14 @@ def test_the_table_has_a_row_per_category_and_one_for_all():
             {"q": "c", "cat": "none", "found": False, "disagreement": False, "citations": 0, "ms": 50.0,
              "refusal_ok": True, "false_flag": False}]
     lines = format_report({"rows": rows}).splitlines()
-    cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[2:]}
+    head = [c.strip() for c in lines[0].split("|")[2:-1]]
+    cells = {line.split("|")[1].strip(): dict(zip(head, (c.strip() for c in line.split("|")[2:-1])))
+             for line in lines[2:]}
     assert list(cells) == ["fact", "none", "all"]
-    assert cells["fact"][:2] == ["2", "1/2 (50%)"] and cells["fact"][6] == "1/2 (50%)"  # answer, over-refusal
-    assert cells["none"][5] == "1/1 (100%)" and cells["none"][1] == "-"  # refusal; no answer to check
-    assert cells["all"][0] == "3" and cells["all"][5] == "2/3 (67%)"
+    assert cells["fact"]["n"] == "2" and cells["fact"]["answer"] == "1/2 (50%)"
+    assert cells["fact"]["over-refusal"] == "1/2 (50%)"
+    assert cells["none"]["refusal"] == "1/1 (100%)" and cells["none"]["answer"] == "-"  # no answer to check
+    assert cells["all"]["n"] == "3" and cells["all"]["refusal"] == "2/3 (67%)"
 
 
 def test_a_folder_without_docs_and_questions_is_refused_with_what_it_must_hold(tmp_path):

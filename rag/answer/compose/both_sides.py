@@ -23,7 +23,8 @@ class BothSides(Composer):
         for pos in positions:
             when = f" ({pos.date})" if pos.date else ""
             label = f" {pos.says}" if pos.says and pos.says != "answers" else ""
-            parts.append(f"**{pos.holder}**{when}{label}: {pos.summary}")
+            # the heading on a line of its own: the quoted sentences below it are the documents' words alone
+            parts.append(f"**{pos.holder}**{when}{label}:\n{pos.summary}")
             for n in pos.citations:
                 for sentence in re.findall(rf"([^\[\]]+?)\s*\[{n}\]", pos.summary):
                     quotes.setdefault(n, sentence.strip())

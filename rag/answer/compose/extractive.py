@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rag.answer.compose import Composer, Request
 from rag.model import RECOMMENDATION, Draft, Evidence
-from rag.nlp.question import REC, topic_phrases
+from rag.nlp.question import topic_phrases
 from rag.answer.reading import Reading
 from rag.nlp.text import in_view, sentences, stem, topic_words, words
 
@@ -45,7 +45,7 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
     none does, the sentences that make a recommendation (`RECOMMENDS`) come first."""
     ranked = reading.candidates
     limit = max_sentences
-    if reading.question.answer_type == REC:
+    if reading.question.asks_recommendations:
         items = [c for c in ranked if c.read is not None and c.evidence.paragraph.kind == RECOMMENDATION
                  and c.logit >= reading.item_at]
         recs = items or [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION
@@ -115,7 +115,9 @@ def render(picks: list[Pick], recs: bool) -> tuple[str, dict[int, str]]:
     blocks = []
     for holder, by_paragraph in groups.items():
         lines = []
-        ordered = sorted(by_paragraph.values(), key=lambda ps: ps[0].evidence.paragraph.ordinal)
+        # a lookup's items best match first; other passages in the document's order
+        ordered = sorted(by_paragraph.values(), key=lambda ps: -max(p.score for p in ps) if recs
+                         else ps[0].evidence.paragraph.ordinal)
         for members in ordered:
             e = members[0].evidence
             quotes[e.n] = max(members, key=lambda p: p.score).sentence
