@@ -22,7 +22,7 @@ from rag.answer.compose import Request
 from rag.answer.compose.both_sides import BothSides
 from rag.answer.compose.extractive import Extractive
 from rag.config import Settings, get_settings
-from rag.answer.disagree import find_positions
+from rag.answer.disagree import as_claim, find_positions, is_judgement
 from rag.answer.follow_ups import suggest as suggest_follow_ups
 from rag.model import Answer, Draft, Evidence, Position
 from rag.nlp.question import named_labels, read, refers_back, respelled, spelling_index
@@ -193,9 +193,23 @@ class Assistant:
         reading = read_evidence(question, named or evidence, lexicon.idf, known, self.reader,
                                 pairs or self.settings.reader_pairs, fitted or load_fitted(), asked=query)
         reading.uses = lexicon.uses
-        if named:
+        if named or (not reading.found and self.speaks_to_claim(reading)):
             reading.answerable = max(reading.answerable, reading.threshold)
         return reading
+
+    def speaks_to_claim(self, reading: Reading, read: int = 6) -> bool:
+        """Whether a question of judgement ("Should animals be used for testing?") is answered by a sentence that
+        takes a side on it: the question read as a claim against the best `read` sentences, by the stance head's
+        1 - P(neither), at the line fitted on held-apart Perspectrum (`python -m rag fit sides`). The reader's own
+        answerability is fitted on SQuAD, which asks no such questions; an argument ("Animal testing is cruel")
+        answers them."""
+        line = load_fitted().extra.get("on_topic")
+        top = reading.read[:read]
+        if line is None or not top or not is_judgement(reading):
+            return False
+        claim = as_claim(reading.question.text)
+        return any(1.0 - float(r.stance[2]) >= line for r in self.sides.read([claim] * len(top),
+                                                                              [c.sentence for c in top]))
 
     def follow_ups(self, turn: Turn, answer: Answer) -> list[str]:
         """Next questions the documents answer, each checked first (rag/answer/follow_ups.py)."""

@@ -13,6 +13,7 @@ from rag.config import get_settings
 
 
 TARGET_STANCE_PRECISION = 0.85
+TARGET_OFF_TOPIC = 0.02  # at most this share of sentences on another claim read as speaking to a claim
 GROUPS = 6  # holders drawn a side and claim
 
 
@@ -66,6 +67,23 @@ def holder_lines(lean: np.ndarray, rows: list[tuple[int, bool]], seed: int = 13)
     return out
 
 
+def on_topic_line(reader, persp: list[dict], foreign: int = 5, seed: int = 13) -> dict:
+    """The `on_topic` line (see `fit_sides`): fitted on even claim ids, scored on odd ones."""
+    rng = np.random.default_rng(seed)
+    claims = {r["claim_id"]: r["claim"] for r in persp}
+    pairs = [(r["claim"], r["perspective"], True, int(r["claim_id"]) % 2 == 0) for r in persp]  # its own
+    for c, text in claims.items():  # and perspectives drawn from other claims
+        others = [r["perspective"] for r in persp if r["claim_id"] != c]
+        pairs += [(text, others[i], False, int(c) % 2 == 0) for i in rng.choice(len(others), foreign, replace=False)]
+    read = reader.read([a for a, _, _, _ in pairs], [b for _, b, _, _ in pairs])
+    speaks = np.array([1.0 - float(x.stance[2]) for x in read])
+    own, fit = np.array([p[2] for p in pairs]), np.array([p[3] for p in pairs])
+    line = float(np.round(np.quantile(speaks[fit & ~own], 1 - TARGET_OFF_TOPIC), 3))
+    return {"on_topic": line,
+            "on_topic_off_claims_passed": round(float((speaks[~fit & ~own] >= line).mean()), 3),
+            "on_topic_own_passed": round(float((speaks[~fit & own] >= line).mean()), 3)}
+
+
 def fit_sides(reader, log=print) -> dict:
     """The lines rag/answer/disagree.py reads with, fitted on held-apart stance and NLI data the reader never trained on
     (rag/train/reader_data.py):
@@ -81,6 +99,10 @@ def fit_sides(reader, log=print) -> dict:
       claim (every opposite pair and every same-side pair of the draws), the smallest gap at which pairs that far
       apart are on opposite sides for TARGET_STANCE_PRECISION of them. The head leans one way more often than the
       other, so two holders' difference tells their sides apart better than either's lean against a fixed margin;
+    - `on_topic`: a question of judgement is answered by a sentence that speaks to its claim, where the stance
+      head's 1 - P(neither) reaches it (`Assistant.reading`): the lowest line that at most TARGET_OFF_TOPIC of
+      sentences on other claims reach (each test claim against five perspectives drawn from other claims), even
+      claim ids; scored on the odd ones, with the share of the claim's own perspectives that reach it;
     - `contradicts`: two answers contradict where the NLI head's P(contradiction) reaches it: the lowest line at
       which contradiction is right for TARGET_STANCE_PRECISION of the pairs it flags on MNLI dev matched (scored
       on SNLI test); a false disagreement costs a reader more than a missed one.
@@ -92,6 +114,7 @@ def fit_sides(reader, log=print) -> dict:
     lean = np.array([float(r.stance[0] - r.stance[1]) for r in
                      reader.read([r["claim"] for r in persp], [r["perspective"] for r in persp])])
     out = holder_lines(lean, [(int(r["claim_id"]), r["label"] == "support") for r in persp])
+    out.update(on_topic_line(reader, persp))
     def contradiction(rs):
         read = reader.read([r["premise"] for r in rs], [r["hypothesis"] for r in rs])
         return np.array([float(x.nli[2]) for x in read]), np.array([NLI[r["label"]] == 2 for r in rs])

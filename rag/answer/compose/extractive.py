@@ -40,14 +40,17 @@ class Pick:
 
 def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int) -> list[Pick]:
     """The best sentences until their probabilities add up to `coverage`: one when the reader is sure, more when
-    it is not. At most two from one paragraph, no repeats. A recommendation lookup gets every recommendation item
-    the reader finds matching (its answer logit reaches the fitted line), up to `max_items`, best first; where
+    it is not. At most two from one paragraph, no repeats. A recommendation lookup gets every recommendation item,
+    and every sentence reporting a recommendation, that the reader finds matching (its answer logit reaches the
+    fitted line), up to `max_items`, best first; where
     none does, the sentences that make a recommendation (`RECOMMENDS`) come first."""
     ranked = reading.candidates
     limit = max_sentences
     if reading.question.asks_recommendations:
-        items = [c for c in ranked if c.read is not None and c.evidence.paragraph.kind == RECOMMENDATION
-                 and c.logit >= reading.item_at]
+        # every matching item, and every sentence that reports a matching recommendation ("The Committee
+        # recommended that ... ratify ..."): the reader's answer logit reaches the fitted line
+        items = [c for c in ranked if c.read is not None and c.logit >= reading.item_at
+                 and (c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDS.search(c.sentence))]
         recs = items or [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION
                          or RECOMMENDS.search(c.sentence)]
         if recs:
