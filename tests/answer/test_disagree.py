@@ -551,3 +551,34 @@ def test_a_sentence_names_its_speaker_by_a_verb_of_speech(sentence, who):
     ("December 2015", "December 2016", False)])
 def test_two_values_are_the_same_when_equal_or_one_written_more_fully(a, b, same):
     assert same_value(a, b) is same
+
+
+# ------------------------------------------------------------------------------ questions of judgement, answered
+def judged(question: str, sentences: list[str]):
+    """A Reading of a question of judgement over invented sentences, each read (the reader's own answerability left
+    below any line), as rag/answer/reading.py makes one."""
+    import numpy as np
+
+    from rag.answer.reader import PairReading
+    from rag.answer.reading import Candidate, Reading
+    from rag.model import Document, Evidence, Paragraph
+    from rag.nlp.question import read
+
+    doc = Document("d", "Debate notes", "0" * 64, "txt", len(sentences))
+    out = []
+    for i, s in enumerate(sentences):
+        e = Evidence(i + 1, Paragraph(f"d-{i}", "d", i, str(i + 1), "paragraph", s), doc, 0.5)
+        out.append(Candidate(e, 0, s, np.zeros(1), logit=-3.0, read=PairReading(-3.0, None, -8.0, None, None)))
+    return Reading(read(question), out, 0.01, 0.5)
+
+
+def test_a_question_of_judgement_is_answered_by_a_sentence_that_takes_a_side_on_it(assistant):
+    """The reader's answerability is fitted on SQuAD, which asks no "Should ...?" questions: an argument answers one
+    where the stance head reads it as taking a side on the question's claim (the fitted `on_topic` line)."""
+    question = "Should animals be used for scientific testing?"
+    assert assistant.speaks_to_claim(judged(question, ["Animal testing is cruel and inhumane."]))
+    assert not assistant.speaks_to_claim(judged(question, ["School uniforms restrict students' freedom of expression.",
+                                                           "The committee met on 4 May in Geneva."]))
+    # a question that is no question of judgement is left to the reader's answerability
+    assert not assistant.speaks_to_claim(judged("When were animals first used for testing?",
+                                                ["Animal testing is cruel and inhumane."]))
