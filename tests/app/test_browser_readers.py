@@ -116,7 +116,7 @@ def test_weak_evidence_answer_has_a_banner(page, weak_and_strong):
     assert banner.inner_text() == "The documents only touch on this: read the sources"
     shot(page, "readers-3-weak-evidence")
     ask(page, strong)
-    page.wait_for_function("document.querySelectorAll('#rag-chat .bot-row').length === 2", timeout=20_000)
+    page.wait_for_function("document.querySelectorAll('#rag-chat .bot-row').length === 2", timeout=60_000)
     assert page.locator("#rag-chat .bot-row").last.locator(".rag-weak").count() == 0
     assert page.locator("#rag-chat .bot-row").first.locator(".rag-weak").count() == 1
 

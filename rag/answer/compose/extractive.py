@@ -43,16 +43,22 @@ def choose(reading: Reading, coverage: float, max_sentences: int, max_items: int
     it is not. At most two from one paragraph, no repeats. A recommendation lookup gets every recommendation item,
     and every sentence reporting a recommendation, that the reader finds matching (its answer logit reaches the
     fitted line), up to `max_items`, best first; where
-    none does, the sentences that make a recommendation (`RECOMMENDS`) come first."""
+    none does, the items and sentences that make a recommendation (`RECOMMENDS`) come first, those the shortlist
+    ranks highest first."""
     ranked = reading.candidates
     limit = max_sentences
     if reading.question.asks_recommendations:
-        # every matching item, and every sentence that reports a matching recommendation ("The Committee
+        # every matching item and, with them, every sentence that reports a matching recommendation ("The Committee
         # recommended that ... ratify ..."): the reader's answer logit reaches the fitted line
-        items = [c for c in ranked if c.read is not None and c.logit >= reading.item_at
-                 and (c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDS.search(c.sentence))]
-        recs = items or [c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION
-                         or RECOMMENDS.search(c.sentence)]
+        matching = [c for c in ranked if c.read is not None and c.logit >= reading.item_at]
+        items = [c for c in matching if c.evidence.paragraph.kind == RECOMMENDATION]
+        if items:
+            items = [c for c in matching
+                     if c.evidence.paragraph.kind == RECOMMENDATION or RECOMMENDS.search(c.sentence)]
+        # where none reaches it, the recommendations that share most of the question's names and words come first
+        # (the shortlist ranker's fitted score): the reader is unsure of all of them
+        recs = items or sorted((c for c in ranked if c.evidence.paragraph.kind == RECOMMENDATION
+                                or RECOMMENDS.search(c.sentence)), key=lambda c: -c.prior)
         if recs:
             ranked, limit = recs, max_items
             if items:
