@@ -33,6 +33,18 @@ def settings_for(folder: Path, **overrides) -> Settings:
     return base.with_store(folder)
 
 
+def candidate(doc, n: int, sentence: str, logit: float = 0.0):
+    """A candidate sentence, alone in paragraph n of a document, as the reader would rank it (for the code that
+    reads readings, tested on readings built by hand)."""
+    import numpy as np
+
+    from rag.answer.reading import Candidate
+    from rag.model import Evidence, Paragraph
+
+    paragraph = Paragraph(f"{doc.doc_id}:{n}", doc.doc_id, n, str(n), "paragraph", sentence)
+    return Candidate(Evidence(n, paragraph, doc, 0.5), 0, sentence, np.zeros(1), logit=logit)
+
+
 def run_cli(args: list[str], timeout: float = 300, **kw) -> subprocess.CompletedProcess:
     """Run a project CLI (`ingest.py ...` or `-m rag ...`) with this interpreter, from the repository root."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
