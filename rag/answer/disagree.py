@@ -1,5 +1,7 @@
-"""A Reading -> what each source says on the question, and whether they disagree, read by the reader model
-(rag/answer/reader.py: its stance and NLI heads), not by word lists.
+"""A Reading -> what each source says on the question, and whether they disagree. The rules of general English
+read first (rag/answer/disagree_rules.py: differing values, edited passages, opposite valence, denials, reported
+disputes); where they find no conflict, the reader model's stance and NLI heads read the same sentences (below,
+`read_positions`). Why both: docs/decisions.md, "Both sides".
 
 1. Holders: a document, or an article inside one. A holder is heard through the sentences the reader read for the
    question, and speaks to it where those sentences would answer it by themselves (the fitted answerability model
@@ -8,7 +10,7 @@
 2. What each says:
    - a question of judgement ("Should X?", "Is X fair?", "Does the law prohibit Y?", "Was the visit a success?"):
      the question read as a claim, and the holder's stance to it: the stance head on the claim and each of the
-     holder's best sentences (supports / undermines / neither), weighted by the reader's probabilities;
+     holder's best HEARD sentences (supports / undermines / neither), their mean;
    - a question answered by a value (who, when, where, how many, what): the holder's short answer (the reader's
      span in its best sentence) and that sentence.
 3. Disagreement:
@@ -22,8 +24,8 @@
 4. Positions: every holder that answers, source by source, labelled by what it says ("says the old harbour should
    stay open" / "says the old harbour should not stay open", or its value), with its citations.
 
-The margins and lines are fitted (`python -m rag fit sides`, rag/train/fit.py) on held-apart stance and NLI data and
-read from models/fitted.json.
+The margins and lines are fitted (`python -m rag fit sides`, rag/train/sides.py) on held-apart stance and NLI data
+and read from models/fitted.json.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """How a sentence leans on what it talks about: favourable (> 0) or critical (< 0), from general English (the
-rule reader of rag/answer/disagree_rules.py, heard where the reader model finds no disagreement).
+rule reader of rag/answer/disagree_rules.py, which reads before the reader model's heads).
 
 Word valences come from VADER's lexicon (Hutto & Gilbert 2014, ~7,500 English words rated by crowd workers;
 the `vaderSentiment` package), with VADER's negation words and scaling. Sentiment is not stance, so one rule is

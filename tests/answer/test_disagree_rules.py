@@ -1,5 +1,5 @@
 """The rule reader of disagreement (rag/answer/disagree_rules.py), on readings built by hand: the rules of general
-English that read where the reader model finds no disagreement. Through the Assistant: tests/answer/test_disagree.py."""
+English that read before the reader model's heads. Through the Assistant: tests/answer/test_disagree.py."""
 from __future__ import annotations
 
 import pytest
