@@ -17,7 +17,8 @@ disputes); where they find no conflict, the reader model's stance and NLI heads 
    - stances: two holders whose leans lie at least the fitted gap apart (two articles of one file are two holders);
      each holder sides with the end it is a gap away from; with no disagreement, a holder takes a side only
      beyond the fitted margin;
-   - values, only between different documents (two figures in one report are two things it reports): two holders
+   - values, only between different documents (two figures in one report are two things it reports) and only for a
+     question asking for a typed value (who, when, where, how many; not "What is X?"): two holders
      whose values differ (not the same value, nor one written more fully: "2017" and
      "14 October 2017") and whose answer sentences the NLI head reads as contradicting each other (its
      probability of contradiction, either way round, at least the fitted line).
@@ -247,6 +248,8 @@ def read_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Po
         return False, [position(v, "answers") for v in heard], ""
     answered = [(v, answer_value(reading, v.best)) for v in heard]
     out = [position(v, says(reading, value=value) if value else "answers", value=value) for v, value in answered]
+    if q.answer_type not in TYPED:  # "What is X?": its spans are descriptions, which differ without contradicting
+        return False, out, ""
     disagree = False
     for i, (a, va) in enumerate(answered):
         for b, vb in answered[i + 1:]:
