@@ -1,0 +1,124 @@
+"""Our reader model (rag/reader.py, models/reader/): how a pair is cut to the window, the shipped model's checks
+at start, and what the shipped model reads."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from rag.reader import MANIFEST, MODEL_DIR, PairEncoder, ReaderMissing, Window, check_model, load_reader
+
+
+TOKENIZER = MODEL_DIR / "tokenizer.json"
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return PairEncoder(TOKENIZER, Window(length=48, question=10, heading=4, stride=8))
+
+
+def decode(encoder, ids):
+    return encoder.tokenizer.decode(ids, skip_special_tokens=False)
+
+
+def test_a_pair_is_question_sentence_then_context(encoder):
+    (e,) = encoder.encode(["When was the bridge opened?"], ["The bridge was opened in 1931."], ["Harbour"],
+                          ["The town grew around the river."])
+    text = decode(encoder, e.ids)
+    assert text.startswith("[CLS] when was the bridge opened? [SEP] the bridge was opened in 1931. [SEP] harbour :")
+    assert text.endswith("river. [SEP]")
+    assert e.types[:e.first] == [0] * e.first and set(e.types[e.first:]) == {1}
+    # the second text's pieces map back to its characters
+    sentence = "The bridge was opened in 1931."
+    a, b = e.spans[5]
+    assert sentence[a:b] == "1931"
+    assert decode(encoder, e.ids[e.first:e.last + 1]) == "the bridge was opened in 1931."
+
+
+def test_a_long_question_is_cut_to_its_first_pieces(encoder):
+    question = "Which of the many bridges over the wide river in the old town was opened first and by whom?"
+    (e,) = encoder.encode([question], ["The bridge was opened in 1931."])
+    assert e.first == 1 + 10 + 1  # [CLS], the question's first 10 pieces, [SEP]
+    assert decode(encoder, e.ids[1:11]) == "which of the many bridges over the wide river in"
+
+
+def test_context_gets_what_room_is_left_heading_first_then_the_end_of_the_sentence_before(encoder):
+    before = " ".join(f"word{i}" for i in range(40))
+    (e,) = encoder.encode(["When?"], ["It opened in 1931."], ["A very long heading of many words indeed"], [before])
+    assert len(e.ids) == 48
+    context = decode(encoder, e.ids[e.last + 2:-1])
+    assert context.startswith("a very long heading")  # the heading's first 4 pieces
+    assert context.endswith("word39")  # and the end of the sentence before, nearest the sentence
+
+
+def test_a_sentence_longer_than_its_room_is_read_in_overlapping_windows(encoder):
+    sentence = " ".join(f"item{i}" for i in range(30)) + " and the bridge opened in 1931."
+    windows = encoder.encode(["When did the bridge open?"], [sentence])
+    assert len(windows) > 1 and all(len(w.ids) <= 48 for w in windows)
+    assert {w.pair for w in windows} == {0}
+    covered = set()
+    for w in windows:
+        covered |= {a for a, _ in w.spans}
+    assert covered == {a for a, _ in encoder.pieces([sentence])[0].offsets}  # every piece is read in some window
+    assert "1931" in decode(encoder, windows[-1].ids)
+
+
+# ------------------------------------------------------------------------------------------ the shipped model
+def broken_copy(tmp_path, damage) -> "Path":
+    folder = tmp_path / "reader"
+    shutil.copytree(MODEL_DIR, folder)
+    damage(folder)
+    return folder
+
+
+def test_the_shipped_model_is_the_one_its_manifest_describes():
+    manifest = check_model()
+    assert (MODEL_DIR / manifest["model"]).stat().st_size == manifest["bytes"] <= 32 * 1024 * 1024
+    assert (MODEL_DIR / "README.md").is_file()  # the model card
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda f: (f / "reader.int8.onnx").unlink(), "is missing"),
+    (lambda f: (f / "reader.int8.onnx").write_bytes((f / "reader.int8.onnx").read_bytes()[:1000]), "bytes"),
+    (lambda f: (f / "reader.int8.onnx").write_bytes(b"\0" + (f / "reader.int8.onnx").read_bytes()[1:]), "SHA-256"),
+    (lambda f: (f / MANIFEST).unlink(), "manifest"),
+])
+def test_a_damaged_model_stops_with_the_file_named_and_how_to_restore_it(tmp_path, damage, says):
+    folder = broken_copy(tmp_path, damage)
+    with pytest.raises(ReaderMissing) as info:
+        check_model(folder)
+    assert says in str(info.value) and str(folder) in str(info.value)
+    assert "git checkout -- models/reader" in str(info.value) and "python -m rag train reader" in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return load_reader()
+
+
+def test_the_reader_prefers_the_sentence_that_answers_and_marks_the_value(reader):
+    question = "When was the Tarn footbridge opened?"
+    sentences = ["The Tarn footbridge is an iron structure over the river.",
+                 "The Tarn footbridge was opened in 1931 by the mayor.",
+                 "The river floods most winters."]
+    read = reader.read([question] * 3, sentences, ["Tarn valley"] * 3, ["", sentences[0], sentences[1]])
+    assert int(np.argmax([r.answer for r in read])) == 1
+    a, b = read[1].span
+    assert sentences[1][a:b] == "1931"
+    assert read[1].span_score > read[2].span_score
+
+
+def test_the_nli_head_tells_contradiction_from_entailment(reader):
+    premise = "The bridge was opened in 1931 by the mayor."
+    read = reader.read([premise] * 2, ["The bridge was opened in 1936.", "The mayor opened the bridge."])
+    assert np.argmax(read[0].nli) == 2  # contradiction
+    assert np.argmax(read[1].nli) == 0  # entailment
+
+
+def test_the_stance_head_reads_a_claim_against_a_sentence(reader):
+    claim = "school uniforms should be compulsory"
+    read = reader.read([claim] * 2, ["Uniforms reduce bullying and help students focus on learning.",
+                                     "Uniforms restrict students' freedom of expression."])
+    assert read[0].stance[0] > read[0].stance[1]  # supports
+    assert read[1].stance[1] > read[1].stance[0]  # undermines
