@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.model import RECOMMENDATION, Evidence, Position, Stance
+from rag.model import Position, Stance
 from rag.nlp.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.answer import disagree_rules
 from rag.answer.holders import HOLDER_NAME_CHARS, Voice, short_name

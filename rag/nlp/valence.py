@@ -17,7 +17,6 @@ negative form (English's negative prefixes, rag/text.py: *under*funded, *un*regu
 from __future__ import annotations
 
 import math
-import re
 from functools import lru_cache
 
 from rag.nlp.text import parsed, stem, unprefixed

@@ -27,7 +27,6 @@ import gzip
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
