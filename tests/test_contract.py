@@ -163,6 +163,8 @@ def test_both_sides_question_lays_out_positions(file_rows):
     cited = [set(p["citations"]) for p in row["positions"]]
     assert all(cited) and not set.intersection(*cited)
     assert len({p["holder"] for p in row["positions"]}) == len(row["positions"])
+    # each labelled by what it says, never by the question echoed back
+    assert all(p["says"] and "?" not in p["says"] and "What does" not in p["says"] for p in row["positions"])
 
 
 def test_huge_question_in_a_file_is_answered_clearly(file_rows):

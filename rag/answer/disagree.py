@@ -180,11 +180,17 @@ def answer_value(reading: Reading, c: Candidate) -> str | None:
 
 # ---------------------------------------------------------------------------------------------- positions
 def says(reading: Reading, lean: float | None = None, value: str | None = None) -> str:
-    """A position's label: what it says about the question."""
+    """A position's label: what it says about the question: its value; on a yes/no question the claim, or the claim
+    negated ("says the old harbour should not stay open"); on another question of judgement ("What does the briefing
+    say about the visit?", "How has the metro fared?") whether it speaks of it favourably or critically."""
     if value is not None:
         return f"says {value}"
     if lean is not None:
-        return f"says {as_claim(reading.question.text, negated=lean < 0)}"
+        question = reading.question.text.strip()
+        claim = as_claim(question, negated=lean < 0)
+        if claim != question:
+            return f"says {claim}"
+        return "speaks favourably" if lean > 0 else "speaks critically"
     return "answers"
 
 

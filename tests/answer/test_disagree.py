@@ -582,3 +582,15 @@ def test_a_question_of_judgement_is_answered_by_a_sentence_that_takes_a_side_on_
     # a question that is no question of judgement is left to the reader's answerability
     assert not assistant.speaks_to_claim(judged("When were animals first used for testing?",
                                                 ["Animal testing is cruel and inhumane."]))
+
+
+def test_a_position_is_labelled_by_the_claim_or_by_how_it_speaks_of_the_matter():
+    from rag.answer.disagree import says
+
+    assert says(judged("Should the old harbour stay open?", ["x"]), 0.6) == "says the old harbour should stay open"
+    assert says(judged("Should the old harbour stay open?", ["x"]), -0.6) == \
+        "says the old harbour should not stay open"
+    # no claim to read from a question that is not yes/no: how the source speaks of the matter
+    assert says(judged("What does the briefing say about the visit?", ["x"]), 0.6) == "speaks favourably"
+    assert says(judged("How has the new metro line fared?", ["x"]), -0.6) == "speaks critically"
+    assert says(judged("When was the harbour built?", ["x"]), value="1931") == "says 1931"
