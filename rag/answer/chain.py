@@ -198,10 +198,10 @@ class Assistant:
         return reading
 
     def speaks_to_claim(self, reading: Reading, read: int = 6) -> bool:
-        """Whether a question of judgement ("Should animals be used for testing?") is answered by a sentence that
+        """Whether a question of judgement ("Should the old harbour stay open?") is answered by a sentence that
         takes a side on it: the question read as a claim against the best `read` sentences, by the stance head's
         1 - P(neither), at the line fitted on held-apart Perspectrum (`python -m rag fit sides`). The reader's own
-        answerability is fitted on SQuAD, which asks no such questions; an argument ("Animal testing is cruel")
+        answerability is fitted on SQuAD, which asks no such questions; an argument ("Closing the harbour would ruin the fishing families")
         answers them."""
         line = load_fitted().extra.get("on_topic")
         top = reading.read[:read]

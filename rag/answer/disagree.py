@@ -35,6 +35,7 @@ import numpy as np
 from rag.model import Position, Stance
 from rag.nlp.question import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, YESNO, normal_value, values
 from rag.answer import disagree_rules
+from rag.answer.disagree_rules import SIGN
 from rag.answer.holders import HOLDER_NAME_CHARS, Voice, short_name
 from rag.answer.reading import VALUED, Candidate, Reading
 from rag.nlp.text import fold, main_verb, parsed, stems, words
@@ -216,8 +217,6 @@ def find_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Po
             if p.stance == Stance.DISPUTES.value else "answers"
     return True, positions, rule
 
-
-SIGN = {Stance.SUPPORTS.value: 1.0, Stance.UNDERMINES.value: -1.0}
 
 
 def read_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Position], str]:

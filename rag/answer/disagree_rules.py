@@ -39,7 +39,7 @@ SPEAKER = re.compile(r"^(?:(?:However|But|In contrast|By contrast|Meanwhile|Yet)
                      r"(?:sa(?:id|ys)|argue[sd]?|comment(?:s|ed)|tweet(?:s|ed)|express(?:es|ed)|state[sd]|"
                      r"claim(?:s|ed)|describe[sd]|note[sd]|insist(?:s|ed)|den(?:y|ies|ied)|reject(?:s|ed))\b")
 VIEWS = {Stance.SUPPORTS: "Favourable", Stance.UNDERMINES: "Critical"}
-SIGN = {Stance.SUPPORTS: 1, Stance.UNDERMINES: -1}
+SIGN = {Stance.SUPPORTS: 1, Stance.UNDERMINES: -1}  # keyed by the enum; its string value finds it too
 DEONTIC = re.compile(r"(should|ought|must|shall)\b", re.I)  # a question of what should be done
 
 

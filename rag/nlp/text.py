@@ -46,7 +46,7 @@ def fold(text: str) -> str:
 
 def words(text: str, acronyms: bool = True) -> list[str]:
     """Lower-case words of the folded text, except acronyms; hyphenated compounds count as their parts
-    ('UN-centred' -> 'UN', 'centred'); a possessive 's is not part of the word ("Bachelet's" -> 'bachelet');
+    ('UN-centred' -> 'UN', 'centred'); a possessive 's is not part of the word ("Ostrova's" -> 'ostrova');
     dotted initials are one word ('U.N.' -> 'UN', as the question's 'UN'). An acronym (two or more capitals, in a
     text not itself written in capitals, as a heading may be) keeps its capitals: 'CAT' (a convention's
     acronym) is not the animal, 'WHO' not 'who', 'US' not 'us'. With `acronyms=False` every word is lower-case

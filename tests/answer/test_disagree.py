@@ -575,13 +575,13 @@ def judged(question: str, sentences: list[str]):
 def test_a_question_of_judgement_is_answered_by_a_sentence_that_takes_a_side_on_it(assistant):
     """The reader's answerability is fitted on SQuAD, which asks no "Should ...?" questions: an argument answers one
     where the stance head reads it as taking a side on the question's claim (the fitted `on_topic` line)."""
-    question = "Should animals be used for scientific testing?"
-    assert assistant.speaks_to_claim(judged(question, ["Animal testing is cruel and inhumane."]))
+    question = "Should the old harbour stay open?"
+    assert assistant.speaks_to_claim(judged(question, ["Closing the old harbour would ruin the fishing families."]))
     assert not assistant.speaks_to_claim(judged(question, ["School uniforms restrict students' freedom of expression.",
                                                            "The committee met on 4 May in Geneva."]))
     # a question that is no question of judgement is left to the reader's answerability
-    assert not assistant.speaks_to_claim(judged("When were animals first used for testing?",
-                                                ["Animal testing is cruel and inhumane."]))
+    assert not assistant.speaks_to_claim(judged("When was the old harbour built?",
+                                                ["Closing the old harbour would ruin the fishing families."]))
 
 
 def test_a_position_is_labelled_by_the_claim_or_by_how_it_speaks_of_the_matter():

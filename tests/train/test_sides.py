@@ -27,12 +27,12 @@ def test_holder_lines_separate_two_sides_at_the_target_precision():
 
 def test_the_on_topic_line_passes_a_claims_own_perspectives_and_few_of_others():
     claims = {
-        0: ("Animals should be used for scientific testing", ["Animal testing saves human lives.",
-                                                             "Testing on animals is cruel and inhumane."]),
-        1: ("School uniforms should be compulsory", ["Uniforms reduce bullying over clothes.",
-                                                     "Uniforms restrict students' freedom of expression."]),
-        2: ("The penny should stay in circulation", ["Rounding prices to the nickel would hurt poor shoppers.",
-                                                     "The penny costs more to make than it is worth."]),
+        0: ("The old harbour should stay open", ["The harbour keeps the fishing families in work.",
+                                                 "The harbour costs the town more than it earns."]),
+        1: ("Night trains should be subsidised", ["Night trains take short flights off the busiest routes.",
+                                                  "Few travellers choose a night train over a cheap flight."]),
+        2: ("Libraries should open on Sundays", ["Working parents can only visit at weekends.",
+                                                 "Sunday staff would cost more than the visits justify."]),
         3: ("Voting should be compulsory", ["Compulsory voting makes parliaments represent everyone.",
                                             "Forcing people to vote violates their freedom."]),
     }
