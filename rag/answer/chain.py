@@ -30,7 +30,7 @@ from rag.answer.reader import load_reader
 from rag.answer.reading import Fitted, Reading, load_fitted, read_evidence
 from rag.answer.retrieve import Retriever
 from rag.store import Store
-from rag.nlp.text import stem, topic_words, words
+from rag.nlp.text import INSTRUCTION, stem, topic_words, words
 
 @dataclass
 class Turn:
@@ -108,6 +108,9 @@ class Assistant:
                             f"{self.settings.max_question_chars:,}. Please ask it in a sentence or two.")
         elif not words(text):
             turn.problem = "I could not find any words in that question. Please ask it in plain English."
+        elif INSTRUCTION.search(text):
+            turn.problem = ("That reads as an instruction to the assistant, not a question about the documents. I "
+                            "only answer from the documents, with citations: please ask what they say.")
         turn.question = text if not turn.problem else raw[:200]
         return turn
 

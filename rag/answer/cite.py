@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from rag.model import Cited, EXTRACTIVE_FALLBACK, MARKER, Citation, Draft, Evidence, Position
-from rag.nlp.text import NEGATION, NUMBER, neutralise, numbers, sentences, stems, words
+from rag.nlp.text import INSTRUCTION, NEGATION, NUMBER, neutralise, numbers, sentences, stems, words
 
 
 def markers(text: str) -> list[int]:
@@ -50,10 +50,6 @@ def finalize(draft: Draft, evidence: list[Evidence], positions: list[Position] |
         summary = re.sub(r" {2,}", " ", summary).strip()
         renumbered.append(replace(pos, summary=summary, citations=cites))
     return Cited(draft, text, citations, renumbered, notes)
-
-
-INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|above)\b|"
-                         r"\byou are now\b|\bsystem prompt\b|\b(reply|respond|answer) only with\b", re.I)
 
 
 def _number(n: str) -> str:

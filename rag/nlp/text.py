@@ -17,6 +17,12 @@ whom why will with would you your yours yourself yourselves s t don now ever per
 # Negation: English's negative particles, pronouns and determiners, and "fail to" (general English).
 NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|without|nothing|nobody|fail(ed|s)? to)\b|n't\b", re.I)
 
+# Words addressed to an assistant rather than about a subject: the common phrasings of prompt injection ("ignore
+# previous instructions", "you are now", "system prompt"). A question made of them is refused; a document sentence
+# that says them is never quoted as an answer (rag/answer/cite.py).
+INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|above)\b|"
+                         r"\byou are now\b|\bsystem prompt\b|\b(reply|respond|answer) only with\b", re.I)
+
 # Words that frame a question rather than say what it is about.
 QUESTION_WORDS = set("""
 say says said tell tells told describe described describes mention mentions mentioned according document documents

@@ -120,11 +120,35 @@ def test_the_reader_prefers_the_sentence_that_answers_and_marks_the_value(reader
     assert read[1].span_score > read[2].span_score
 
 
+NLI_PAIRS = [  # (premise, hypothesis, 0 entailment / 2 contradiction), invented
+    ("The bridge was opened in 1931 by the mayor.", "The bridge was opened in 1936.", 2),
+    ("The bridge was opened in 1931 by the mayor.", "The mayor opened the bridge.", 0),
+    ("The museum is closed on Mondays.", "The museum is open every day of the week.", 2),
+    ("The museum is closed on Mondays.", "On Mondays the museum does not open.", 0),
+    ("Three ministers resigned after the vote.", "No minister resigned after the vote.", 2),
+    ("Three ministers resigned after the vote.", "Ministers resigned after the vote.", 0),
+    ("The town's population grew during the decade.", "The town's population fell during the decade.", 2),
+    ("The town's population grew during the decade.", "More people lived in the town at the end of the decade.", 0),
+    ("The report was written by two lawyers.", "The report was written by a single journalist.", 2),
+    ("The report was written by two lawyers.", "Lawyers wrote the report.", 0),
+]
+
+
 def test_the_nli_head_tells_contradiction_from_entailment(reader):
-    premise = "The bridge was opened in 1931 by the mayor."
-    read = reader.read([premise] * 2, ["The bridge was opened in 1936.", "The mayor opened the bridge."])
-    assert np.argmax(read[0].nli) == 2  # contradiction
-    assert np.argmax(read[1].nli) == 0  # entailment
+    read = reader.read([p for p, _, _ in NLI_PAIRS], [h for _, h, _ in NLI_PAIRS])
+    contradiction = [r.nli[2] for r, (_, _, label) in zip(read, NLI_PAIRS) if label == 2]
+    entailment = [r.nli[2] for r, (_, _, label) in zip(read, NLI_PAIRS) if label == 0]
+    assert np.mean(contradiction) > np.mean(entailment) + 0.3
+    right = sum(int(np.argmax(r.nli)) == label for r, (_, _, label) in zip(read, NLI_PAIRS))
+    assert right >= 6  # held apart, MNLI: 0.68 (the model card)
+
+
+def test_a_pair_scores_the_same_whatever_it_is_read_with(reader):
+    """Pairs are read one at a time: int8 activations are quantised per call, so a batch padded to a longer pair
+    would move a pair's scores (measured: P(contradiction) of the first pair above, 0.18 alone, 0.81 in a batch)."""
+    alone = reader.read([NLI_PAIRS[0][0]], [NLI_PAIRS[0][1]])[0]
+    among = reader.read([p for p, _, _ in NLI_PAIRS], [h for _, h, _ in NLI_PAIRS])[0]
+    assert np.allclose(alone.nli, among.nli) and alone.answer == among.answer
 
 
 def test_the_stance_head_reads_a_claim_against_a_sentence(reader):
