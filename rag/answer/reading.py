@@ -89,7 +89,8 @@ class Reading:
     uses: object = None  # (stemmed word, doc_id) -> whether that document has it (set by Assistant.reading)
     reader_ms: float = 0.0  # the model's time on this question
     item_at: float = 0.0  # a recommendation item matches a lookup where its answer logit reaches this (fitted)
-    short_at: float = math.inf  # a short answer is given where the best sentence's span score reaches this (fitted)
+    short_model: "LinearModel | None" = None  # short-answer features -> logit that the span holds the answer (fitted)
+    short_at: float = math.inf  # a short answer is given where that probability reaches this (fitted)
 
     @property
     def found(self) -> bool:
@@ -114,14 +115,15 @@ class Reading:
 
     def short_answer(self) -> tuple[str, Evidence] | None:
         """The value that answers, as the reader marks it in the best sentence, and that sentence's evidence:
-        where the documents answer, the question can be answered by a value, and the reader's span score reaches
-        the fitted line. None where the answer is a passage."""
-        if not self.found or self.question.answer_type not in VALUED:
+        where the documents answer, the question can be answered by a value, and the fitted probability that the
+        span holds the answer (`short_features`) reaches the fitted line. None where the answer is a passage."""
+        if not self.found or self.question.answer_type not in VALUED or self.short_model is None:
             return None
         top = self.candidates[0]
-        if top.read is None or top.short is None or top.read.span_score < self.short_at:
+        if top.read is None or top.short is None:
             return None
-        return top.short, top.evidence
+        z = float(self.short_model(short_features(self.question, top)[None, :])[0])
+        return (top.short, top.evidence) if 1 / (1 + math.exp(-z)) >= self.short_at else None
 
     def answers_alone(self, candidates: list["Candidate"]) -> bool:
         """Whether these candidates (one holder's) would answer the question by themselves, judged by the same
@@ -162,7 +164,8 @@ class Fitted:
     threshold: float  # refuse when P(answerable) is below this
     coverage: float  # show the best sentences until their probabilities add up to this
     weak: float  # an answer whose P(answerable) is below this rests on weak evidence
-    short_answer: float = 0.0  # a short answer is shown where the reader's span score reaches this
+    short: LinearModel | None = None  # short-answer features -> logit that the span holds the answer
+    short_answer: float = 1.0  # a short answer is shown where that probability reaches this
     item_match: float = 0.0  # a recommendation item answers a lookup where its answer logit reaches this
     extra: dict = field(default_factory=dict)  # what the both-sides reading fitted (rag/train/fit.py)
 
@@ -172,7 +175,24 @@ def load_fitted(path: str | Path = FITTED) -> Fitted:
     d = json.loads(Path(path).read_text(encoding="utf-8"))
     return Fitted(LinearModel.from_json(d["shortlist"]), LinearModel.from_json(d["answerable"]),
                   float(d["threshold"]), float(d["coverage"]), float(d.get("weak", d["threshold"])),
-                  float(d.get("short_answer", 0.0)), float(d.get("item_match", 0.0)), dict(d.get("sides", {})))
+                  LinearModel.from_json(d["short"]) if "short" in d else None, float(d.get("short_answer", 1.0)),
+                  float(d.get("item_match", 0.0)), dict(d.get("sides", {})))
+
+
+SHORT_FEATURES = (
+    "span",    # the span's start + end logits less the "nowhere" score (SQuAD 2.0's), clipped to +-10
+    "answer",  # the sentence's answer logit
+    "typed",   # the question asks for a typed value (who, when, where, how many) and the span holds one
+    "words",   # log(1 + the span's words)
+)
+
+
+def short_features(question: Question, top: "Candidate") -> np.ndarray:
+    """What the fit reads to judge whether the reader's span in the best sentence holds the answer."""
+    span = top.short or ""
+    typed = question.answer_type in TYPED and bool(values(span, question.answer_type, question))
+    return np.array([max(-10.0, min(10.0, top.read.span_score)), top.logit, float(typed),
+                     math.log1p(len(span.split()))], dtype="float64")
 
 
 def weighted_share(have: set[str], terms: list[str], weight) -> float:
@@ -302,4 +322,4 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, read
     x = question_features(question, ranked, idf, known)
     p = judge(ranked) if ranked else 0.0
     return Reading(question, ranked, p, fitted.threshold, x, judge_alone, fitted.coverage, known, reader_ms=took,
-                   short_at=fitted.short_answer, item_at=fitted.item_match)
+                   short_model=fitted.short, short_at=fitted.short_answer, item_at=fitted.item_match)

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.reading import FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, LinearModel
+from rag.answer.reading import FITTED, QUESTION_FEATURES, SHORT_FEATURES, SHORTLIST_FEATURES, LinearModel, short_features
 from rag.config import ROOT, get_settings
 from rag.nlp.text import sentences
 from rag.train.extraction import build_store, extract, norm, read_items
@@ -206,10 +206,10 @@ def shortlist_recall(items: list[dict]) -> float:
     return float(np.mean(hits)) if hits else 0.0
 
 
-def short_answers(items: list[dict]) -> list[tuple[float, bool]]:
-    """(span score, whether the span holds a reference answer) of the best sentence of each answerable question
-    whose best sentence holds the answer."""
-    out = []
+def short_answers(items: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(short-answer features, whether the span holds a reference answer) of the best sentence of each answerable
+    question whose best sentence holds the answer (rag/answer/reading.py `short_features`)."""
+    x, y = [], []
     for it in items:
         if not it["answerable"] or not it["ranked"] or id(it["ranked"][0]) not in it["gold_ids"]:
             continue
@@ -218,22 +218,27 @@ def short_answers(items: list[dict]) -> list[tuple[float, bool]]:
             continue
         answers = [norm(a) for a in it["row"]["answers"] if a.strip()]
         said = norm(top.short)
-        out.append((top.read.span_score, any(a in said and len(said) <= 3 * len(a) + 10 for a in answers)))
-    return out
+        x.append(short_features(it["q"], top))
+        y.append(any(a in said and len(said) <= 3 * len(a) + 10 for a in answers))
+    return np.array(x).reshape(len(x), len(SHORT_FEATURES)), np.array(y, dtype=bool)
 
 
-def fit_short_answer(pairs: list[tuple[float, bool]]) -> float:
-    """The lowest span score at which the short answers shown hold a reference answer for TARGET_SHORT_PRECISION of
-    them (shown: the span score reaches it)."""
-    if not pairs:
-        return 0.0
-    scores = np.array([s for s, _ in pairs])
-    right = np.array([r for _, r in pairs])
-    for t in np.unique(np.round(scores, 2)):
-        shown = scores >= t
-        if shown.any() and right[shown].mean() >= TARGET_SHORT_PRECISION:
-            return float(t)
-    return float(scores.max())
+def fit_short_answer(x: np.ndarray, y: np.ndarray) -> tuple[LinearModel, float]:
+    """P(the span holds the answer) from the short-answer features (a logistic regression on the questions as they
+    come: one group), and the lowest line on it at which the short answers shown hold a reference answer for
+    TARGET_SHORT_PRECISION of them."""
+    model = fit_logistic(x, y, np.zeros(len(y)), {0: 1.0})
+    p = 1 / (1 + np.exp(-model(x)))
+    for t in np.unique(np.round(p, 3)):
+        shown = p >= t
+        if shown.any() and y[shown].mean() >= TARGET_SHORT_PRECISION:
+            return model, float(t)
+    return model, 1.0
+
+
+def shown_short(model: LinearModel, line: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether each span held the answer, for the short answers shown at that line."""
+    return y[1 / (1 + np.exp(-model(x))) >= line] if len(y) else y
 
 
 def fit_item_match(items: list[dict]) -> float:
@@ -311,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     threshold = float(np.quantile(fp[fit_y], TARGET_OVER_REFUSAL))
     squad_unanswerable = np.array([it["kind"] == "unanswerable" for it in fit_items])
     weak = float(np.median(fp[squad_unanswerable])) if squad_unanswerable.any() else threshold
-    short = fit_short_answer(short_answers(fit_items))
+    short_model, short = fit_short_answer(*short_answers(fit_items))
     item_match = fit_item_match([it for it in fit_items if it["answerable"]])
     report = {}
     for name, its in (("calibration", fit_items), ("held-apart", test_items)):
@@ -323,8 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         kind = np.array([it["kind"] for it in its])
         adversarial, off, near = kind == "unanswerable", kind == "off-topic", kind == "near-topic"
         own = ~off & ~near  # the questions as sampled
-        spans = short_answers(its)
-        shown_short = [right for s, right in spans if s >= short]
+        right = shown_short(short_model, short, *short_answers(its))
         answerable_n = max(1, int(y[own].sum()))
         report[name] = {
             "questions": int(own.sum()), "answerable": int(y[own].sum()), "answer_sentence_retrieved": retrieved,
@@ -340,8 +344,8 @@ def main(argv: list[str] | None = None) -> int:
             "refused_unanswerable": round(float((p[adversarial] < threshold).mean()), 3) if adversarial.any() else None,
             "refused_off_topic": round(float((p[off] < threshold).mean()), 3) if off.any() else None,
             "refused_near_topic": round(float((p[near] < threshold).mean()), 3) if near.any() else None,
-            "short_answer_shown": round(len(shown_short) / answerable_n, 3),
-            "short_answer_right": round(float(np.mean(shown_short)), 3) if shown_short else None,
+            "short_answer_shown": round(len(right) / answerable_n, 3),
+            "short_answer_right": round(float(np.mean(right)), 3) if len(right) else None,
             "refusal_curve": {f"{int(r * 100)}%": round(float((p[adversarial] < np.quantile(p[y], r)).mean()), 3)
                               for r in (0.01, 0.02, 0.05, 0.10)} if adversarial.any() else {},
         }
@@ -354,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": round(threshold, 4),
         "weak": round(weak, 4),
         "coverage": coverage,
+        "short": short_model.to_json(SHORT_FEATURES),
         "short_answer": round(short, 3),
         "item_match": item_match,
         "scores": report,
@@ -381,7 +386,7 @@ def print_report(out: dict) -> None:
               "; the answer's sentence in the shortlist of " +
               ", ".join(f"{k}: {v}" for k, v in r["shortlist_recall_at"].items()))
     print(f"threshold (P(answerable) below which it refuses): {out['threshold']}; weak evidence below: "
-          f"{out['weak']}; coverage: {out['coverage']}; short answer from span score {out['short_answer']}; "
+          f"{out['weak']}; coverage: {out['coverage']}; short answer from P(span right) {out['short_answer']}; "
           f"recommendation item match from answer logit {out['item_match']}")
-    for model in ("shortlist", "answerable"):
+    for model in ("shortlist", "answerable", "short"):
         print(f"{model}: " + ", ".join(f"{f}={w:+.2f}" for f, w in zip(out[model]["features"], out[model]["weights"])))

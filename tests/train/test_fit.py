@@ -30,11 +30,17 @@ def test_the_fitted_file_matches_the_features_and_records_its_fit():
     assert {"margin", "contradicts"} <= set(data["sides"])
 
 
-def test_short_answer_line_is_the_lowest_span_score_shown_answers_are_right_at():
-    pairs = [(5.0, True), (4.0, True), (3.0, False), (2.0, True), (1.0, False), (0.0, False)]
-    t = fit_short_answer(pairs)
-    shown = [r for s, r in pairs if s >= t]
-    assert np.mean(shown) >= 0.8 and t == 4.0
+def test_short_answer_line_is_the_lowest_probability_shown_answers_are_right_at():
+    rng = np.random.default_rng(0)
+    span = rng.normal(0, 3, 400)
+    right = rng.random(400) < 1 / (1 + np.exp(-span))  # the higher the span score, the likelier right
+    x = np.column_stack([span, rng.normal(0, 1, 400), rng.random(400) < 0.5, rng.random(400)])
+    model, line = fit_short_answer(x, right)
+    assert model.weights[0] > 0 and 0 < line < 1
+    p = 1 / (1 + np.exp(-model(x)))
+    assert right[p >= line].mean() >= 0.8  # shown at the line: right for at least the target share
+    lower = np.max(p[p < line]) if (p < line).any() else None
+    assert lower is None or right[p >= lower].mean() < 0.8  # and no lower line is
 
 
 def test_item_match_is_the_f1_best_line():
