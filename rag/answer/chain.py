@@ -117,7 +117,13 @@ class Assistant:
     def resolve(self, turn: Turn) -> Turn:
         """A follow-up ('and what do they recommend about it?') borrows the topic of the previous question."""
         turn.query = turn.question
-        if turn.problem or not turn.history:
+        if turn.problem:
+            return turn
+        if not turn.history:
+            if not topic_words(turn.question):  # "What do they recommend about it?" with nothing before it
+                turn.problem = ("I can't tell what that question is about: it names no subject, and there is no "
+                                "earlier question for words like 'it' or 'they' to refer to. Please say what you are "
+                                "asking about.")
             return turn
         previous = turn.history[-1][0]
         own = topic_words(turn.question)
