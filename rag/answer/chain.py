@@ -111,19 +111,17 @@ class Assistant:
         elif INSTRUCTION.search(text):
             turn.problem = ("That reads as an instruction to the assistant, not a question about the documents. I "
                             "only answer from the documents, with citations: please ask what they say.")
+        elif not turn.history and not topic_words(text):  # "What do they recommend about it?", nothing before it
+            turn.problem = ("I can't tell what that question is about: it names no subject, and there is no earlier "
+                            "question for words like 'it' or 'they' to refer to. Please say what you are asking "
+                            "about.")
         turn.question = text if not turn.problem else raw[:200]
         return turn
 
     def resolve(self, turn: Turn) -> Turn:
         """A follow-up ('and what do they recommend about it?') borrows the topic of the previous question."""
         turn.query = turn.question
-        if turn.problem:
-            return turn
-        if not turn.history:
-            if not topic_words(turn.question):  # "What do they recommend about it?" with nothing before it
-                turn.problem = ("I can't tell what that question is about: it names no subject, and there is no "
-                                "earlier question for words like 'it' or 'they' to refer to. Please say what you are "
-                                "asking about.")
+        if turn.problem or not turn.history:
             return turn
         previous = turn.history[-1][0]
         own = topic_words(turn.question)
@@ -210,8 +208,8 @@ class Assistant:
         """Whether a question of judgement ("Should the old harbour stay open?") is answered by a sentence that
         takes a side on it: the question read as a claim against the best `read` sentences, by the stance head's
         1 - P(neither), at the line fitted on held-apart Perspectrum (`python -m rag fit sides`). The reader's own
-        answerability is fitted on SQuAD, which asks no such questions; an argument ("Closing the harbour would ruin the fishing families")
-        answers them."""
+        answerability is fitted on SQuAD, which asks no such questions; an argument ("Closing the harbour would ruin
+        the fishing families") answers them."""
         line = load_fitted().extra.get("on_topic")
         top = reading.read[:read]
         if line is None or not top or not is_judgement(reading):

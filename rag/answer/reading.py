@@ -89,7 +89,7 @@ class Reading:
     uses: object = None  # (stemmed word, doc_id) -> whether that document has it (set by Assistant.reading)
     reader_ms: float = 0.0  # the model's time on this question
     item_at: float = 0.0  # a recommendation item matches a lookup where its answer logit reaches this (fitted)
-    short_model: "LinearModel | None" = None  # short-answer features -> logit that the span holds the answer (fitted)
+    short_model: LinearModel | None = None  # short-answer features -> logit that the span holds the answer (fitted)
     short_at: float = math.inf  # a short answer is given where that probability reaches this (fitted)
 
     @property
@@ -122,8 +122,8 @@ class Reading:
         top = self.candidates[0]
         if top.read is None or top.short is None:
             return None
-        z = float(self.short_model(short_features(self.question, top)[None, :])[0])
-        return (top.short, top.evidence) if 1 / (1 + math.exp(-z)) >= self.short_at else None
+        p = float(self.short_model.probability(short_features(self.question, top)[None, :])[0])
+        return (top.short, top.evidence) if p >= self.short_at else None
 
     def answers_alone(self, candidates: list["Candidate"]) -> bool:
         """Whether these candidates (one holder's) would answer the question by themselves, judged by the same
@@ -142,6 +142,10 @@ class LinearModel:
         if self.mean is not None:
             x = (x - self.mean) / self.scale
         return x @ self.weights + self.bias
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """The logistic of the logits: for a model fitted as a logistic regression, its probabilities."""
+        return 1 / (1 + np.exp(-self(x)))
 
     @classmethod
     def from_json(cls, d: dict) -> "LinearModel":
@@ -314,7 +318,7 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, read
 
     def judge(candidates: list[Candidate]) -> float:
         x = question_features(question, candidates, idf, known)
-        return 1 / (1 + math.exp(-float(fitted.answerable(x[None, :])[0])))
+        return float(fitted.answerable.probability(x[None, :])[0])
 
     def judge_alone(candidates: list[Candidate]) -> float:
         return judge(sorted(candidates, key=lambda c: -c.logit))

@@ -41,7 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.reading import FITTED, QUESTION_FEATURES, SHORT_FEATURES, SHORTLIST_FEATURES, LinearModel, short_features
+from rag.answer.reading import (FITTED, QUESTION_FEATURES, SHORT_FEATURES, SHORTLIST_FEATURES, LinearModel,
+                                short_features)
 from rag.config import ROOT, get_settings
 from rag.nlp.text import sentences
 from rag.train.extraction import build_store, extract, norm, read_items
@@ -228,7 +229,7 @@ def fit_short_answer(x: np.ndarray, y: np.ndarray) -> tuple[LinearModel, float]:
     come: one group), and the lowest line on it at which the short answers shown hold a reference answer for
     TARGET_SHORT_PRECISION of them."""
     model = fit_logistic(x, y, np.zeros(len(y)), {0: 1.0})
-    p = 1 / (1 + np.exp(-model(x)))
+    p = model.probability(x)
     for t in np.unique(np.round(p, 3)):
         shown = p >= t
         if shown.any() and y[shown].mean() >= TARGET_SHORT_PRECISION:
@@ -238,7 +239,7 @@ def fit_short_answer(x: np.ndarray, y: np.ndarray) -> tuple[LinearModel, float]:
 
 def shown_short(model: LinearModel, line: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Whether each span held the answer, for the short answers shown at that line."""
-    return y[1 / (1 + np.exp(-model(x))) >= line] if len(y) else y
+    return y[model.probability(x) >= line] if len(y) else y
 
 
 def fit_item_match(items: list[dict]) -> float:
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                               np.array([it["kind"] for it in fitted_on]), KIND_SHARES)
 
     def p_answerable(its):
-        return 1 / (1 + np.exp(-answerable(np.stack([it["qx"] for it in its]))))
+        return answerable.probability(np.stack([it["qx"] for it in its]))
 
     max_sentences = get_settings().answer_max_sentences
     coverage = fit_coverage(fit_items, max_sentences)
