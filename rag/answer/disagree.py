@@ -167,6 +167,14 @@ def contradiction(reader, a: str, b: str) -> float:
     return max(float(ab.nli[2]), float(ba.nli[2]))
 
 
+def read_as_contradicting(reader, a: str, b: str) -> bool:
+    """Whether the NLI head reads two answer sentences as contradicting: contradiction its most probable reading,
+    either way round (its trained decision, no line of ours). Two sentences giving different values of one
+    thing contradict ("built about 1835" / "built about 1935"); two giving dates of different events do not ("the
+    Working Group adopted the report on 14 November" / "by 31 December the working group will examine ...")."""
+    return any(int(np.argmax(r.nli)) == 2 for r in reader.read([a, b], [b, a]))
+
+
 def answer_value(reading: Reading, c: Candidate) -> str | None:
     """A holder's value: the reader's span in its best sentence, where the question asks for a value; a question
     asking for a typed value takes only a span holding one (a date for "when", a figure for "how many")."""
@@ -208,7 +216,7 @@ def find_positions(reading: Reading, reader, sides: dict) -> tuple[bool, list[Po
     reader's kind). The rules of general English (rag/answer/disagree_rules.py) read first: where they find a
     conflict written plainly (a differing value, an edited passage, opposite valence, a denial, a reported dispute),
     their positions are taken. Elsewhere the reader model reads the same sentences (`read_positions`)."""
-    ruled, positions, rule = disagree_rules.find_positions(reading)
+    ruled, positions, rule = disagree_rules.find_positions(reading, lambda a, b: read_as_contradicting(reader, a, b))
     if not ruled:
         return read_positions(reading, reader, sides)
     for p in positions:

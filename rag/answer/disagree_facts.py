@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -175,12 +176,18 @@ def asks_for_several(question: str) -> bool:
 
 
 
-def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
+def value_conflict(reading: Reading, bearing: list[Voice],
+                   contradicts: Callable[[str, str], bool] | None = None) -> list[Position]:
     """Holders whose answer-bearing sentences give different values of the asked type. A holder's answer is the
     first sentence it would show (a candidate, or one shown with it: `around`) that gives such a value, from a
     candidate whose setting names what the best answer's setting names of the question (so a figure about
     something else is not its answer). Holders giving the
-    same value form one side; each side is named by its value."""
+    same value form one side; each side is named by its value. `contradicts(a, b)`: whether two answer sentences
+    say opposite things (the reader's NLI head, rag/answer/disagree.py); where given, a side whose sentence does not
+    state the question's own verb ("When was the dam *completed*?") is kept only where its sentence contradicts
+    another side's: a year given with another verb is often the year of another event ("Since 2018, pilots have
+    been part of the authority" does not say when its act was amended), and a question whose verb is only "be"
+    ("What is the population of X?") names no event to check against."""
     q = reading.question
     kind = asked_type(reading, bearing)
     if kind is None:
@@ -215,10 +222,21 @@ def value_conflict(reading: Reading, bearing: list[Voice]) -> list[Position]:
         match = next((k for k in sides if agree(k, {key} | own, kind) or
                       agree(key, {normal_value(x) for x in values(sides[k][0][0].sentence, kind, q)}, kind)), None)
         sides.setdefault(match or key, []).append((c, value))
+    if contradicts is not None and len(sides) > 1:
+        heads = {k: members[0][0].sentence for k, members in sides.items()}
+        sides = {k: members for k, members in sides.items()
+                 if (verb and states(heads[k], verb)) or any(contradicts(heads[k], heads[o]) for o in heads if o != k)}
     if len(sides) < 2:
         return []
     return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
                      value=members[0][1]) for members in sides.values()]
+
+
+
+def states(sentence: str, verb: str) -> bool:
+    """Whether a sentence uses the verb (a stem, `predicate`) as a verb: "the dam was completed in 1962" states
+    the completion; "monitor their adoption" names one without stating it."""
+    return any(t.pos_ in ("VERB", "ADJ") and stem(t.lemma_.lower()) == verb for t in parsed(sentence))
 
 
 

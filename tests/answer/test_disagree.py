@@ -7,7 +7,7 @@ import pytest
 
 from rag.answer.chain import Assistant
 from rag.answer.cite import markers
-from rag.answer.disagree import as_claim, same_value, speaker, voices
+from rag.answer.disagree import as_claim, read_as_contradicting, same_value, speaker, voices
 from rag.ingest.pipeline import ADDED, ingest_paths
 from rag.store import Store
 
@@ -103,6 +103,15 @@ REPORTS = {
     "kestrel-valley-archive-note.txt": [
         "The Kestrel valley archive keeps the county's papers.",
         "According to the county papers, the Kestrel dam was completed in 1964."],
+    # a year given with another verb: not when the act was amended
+    "brackwater-harbour-law-review.txt": [
+        "The Brackwater harbour law review describes the port's legislation.",
+        "Parliament amended the Brackwater Harbour Act in 2015, giving the harbour authority new powers over "
+        "pilotage."],
+    "brackwater-pilots-guild-note.txt": [
+        "The Brackwater pilots guild keeps notes on the port.",
+        "The guild follows the Brackwater Harbour Act and its amendments closely. Since 2016, Brackwater harbour "
+        "pilots have been part of the harbour authority."],
     # figures of different things about one place: not rival answers
     "dunmere-town-office.txt": [
         "The Dunmere town office publishes local statistics.",
@@ -327,6 +336,27 @@ def test_a_date_of_another_act_of_the_asked_verb_is_no_rival_answer(assistant):
     answer = assistant.ask("When did the council adopt the Hollin plan?")
     check(answer)
     assert answer.found and answer.disagreement is False and "3 May 2018" in answer.answer
+
+
+def test_two_answer_sentences_contradict_where_they_give_two_values_of_one_thing_not_of_two_events(assistant):
+    """A value conflict stands only where the NLI head reads the two answer sentences as contradicting: two
+    figures for one year's unemployment do, a year an act was amended and a year something else began do not."""
+    assert read_as_contradicting(assistant.sides, "Unemployment in Freedonia fell to 4% in 2021.",
+                                 "Unemployment in Freedonia rose to 9% in 2021.")
+    assert not read_as_contradicting(assistant.sides, "Parliament amended the Harbour Act in 2015, giving the "
+                                     "authority new powers.", "Since 2016, harbour pilots have been part of the "
+                                     "port authority.")
+    assert not read_as_contradicting(assistant.sides, "The museum was founded in 1902 by a group of teachers.",
+                                     "The museum's new wing was completed in 1998.")
+
+
+def test_a_year_given_with_another_verb_is_no_rival_answer_unless_the_sentences_contradict(assistant):
+    """The guild's note dates when pilots joined the authority, not when the act was amended: it does not state
+    the asked verb, and the NLI head does not read its sentence as contradicting the review's."""
+    answer = assistant.ask("When was the Brackwater Harbour Act amended?")
+    check(answer)
+    assert answer.found and answer.disagreement is False
+    assert "2015" in answer.answer
 
 
 def test_a_date_written_more_fully_is_the_same_date(assistant):

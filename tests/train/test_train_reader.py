@@ -108,6 +108,25 @@ def test_a_tiny_training_run_is_exported_and_served(tmp_path):
     assert (tmp_path / "work" / "reader.pt").exists()
 
 
+def test_a_run_stopped_at_a_step_keeps_a_checkpoint_there_and_goes_on_from_it(tmp_path):
+    """`--stop-at`: the weights of the step it stopped at, a checkpoint there; the same command without it goes on
+    from that step to the end of the schedule (seeded: the same batches)."""
+    import torch
+
+    examples = answer_examples(ROWS, np.random.default_rng(0), "test")
+    config = Config(preset="test", batch=2, epochs=1.0)
+    work, logged = tmp_path / "work", []
+    weights = train(config, work, fresh=True, log=lambda *a, **k: logged.append(" ".join(map(str, a))),
+                    examples=examples, stop_at=1)
+    stopped = torch.load(weights, weights_only=False)
+    assert stopped["step"] == 1 and stopped["of"] > 1
+    assert torch.load(work / "checkpoint.pt", weights_only=False)["step"] == 1
+    weights = train(config, work, log=lambda *a, **k: logged.append(" ".join(map(str, a))), examples=examples)
+    finished = torch.load(weights, weights_only=False)
+    assert finished["step"] == finished["of"] == stopped["of"]
+    assert any(line.strip().startswith("resuming at step 1 ") for line in logged)
+
+
 @pytest.mark.skipif(not TRAIN_DIR.exists(), reason="needs ../shared/eval/train")
 def test_the_sides_preset_trains_on_from_the_reader_with_nli_and_stance_only():
     from rag.train.reader_data import NLI_CAPS, Sizes, training_examples
