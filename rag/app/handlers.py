@@ -20,6 +20,11 @@ from rag.app.uploads import add_upload, remove_uploads, safe_filename
 from rag.app.warmup import index
 
 
+def session(request: gr.Request | None) -> str:
+    """The browser session an event comes from ("" where none is known: a direct call)."""
+    return getattr(request, "session_hash", None) or ""
+
+
 class WebApp:
     """The handlers. One per process; per-user state (the conversation) lives in gr.State."""
 
@@ -28,9 +33,13 @@ class WebApp:
         self.store = store
         self.assistant = assistant
         self.library_lock = threading.Lock()  # one upload or delete at a time
+        # each browser session's latest answer: suggestions for an earlier one arrive too late to be shown (a
+        # question asked, or the conversation cleared, while they were being read) and must not overwrite it
+        self.latest: dict[str, Answer | None] = {}
 
     # ------------------------------------------------------------------ ask
-    def ask(self, question: str, doc_ids: list[str] | None, answers: list[Answer] | None):
+    def ask(self, question: str, doc_ids: list[str] | None, answers: list[Answer] | None,
+            request: gr.Request | None = None):
         answers = list(answers or [])
         question = (question or "").strip()
         if not question:
@@ -43,12 +52,15 @@ class WebApp:
             traceback.print_exc()
             raise gr.Error("Something went wrong while answering. Please try again, or rephrase the question.")
         answers.append(answer)
+        self.latest[session(request)] = answer
         turn = len(answers) - 1
         return (self.messages(answers), "", ui.render_sources(answer, turn), ui.render_positions(answer, turn),
                 answers, answer.to_json(), ui.viewer_placeholder())
 
-    def suggest(self, doc_ids: list[str] | None, answers: list[Answer] | None):
-        """After an answer is shown: its suggested next questions, offered under it in the chat."""
+    def suggest(self, doc_ids: list[str] | None, answers: list[Answer] | None, request: gr.Request | None = None):
+        """After an answer is shown: its suggested next questions, offered under it in the chat, unless the
+        conversation has moved on meanwhile (another answer shown, or the conversation cleared): then the chat
+        keeps what it shows now."""
         answers = list(answers or [])
         if not answers or not answers[-1].found or answers[-1].follow_ups:
             return gr.skip(), gr.skip()
@@ -58,6 +70,8 @@ class WebApp:
             answers[-1].follow_ups = self.assistant.suggest(answers[-1], ui.history_pairs(answers[:-1]), scope)
         except Exception:  # noqa: BLE001 - suggestions are a courtesy: the answer stands without them
             traceback.print_exc()
+            return gr.skip(), gr.skip()
+        if self.latest.get(session(request), answers[-1]) is not answers[-1]:
             return gr.skip(), gr.skip()
         return self.messages(answers), answers
 
@@ -98,7 +112,8 @@ class WebApp:
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
-    def new_conversation(self):
+    def new_conversation(self, request: gr.Request | None = None):
+        self.latest[session(request)] = None
         return [], "", ui.render_sources(None), "", [], None, ui.viewer_placeholder(), None, ui.render_turns([])
 
     # ------------------------------------------------------------------ viewer

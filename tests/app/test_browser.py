@@ -71,13 +71,17 @@ def shot(page, name: str) -> None:
 
 
 def ask(page, question: str) -> None:
-    before = page.locator("#rag-chat .message-row, #rag-chat [data-testid='bot']").count()
+    answers = page.locator("#rag-chat .bot-row")  # one row per answer (a row and its parts are not counted twice)
+    before = answers.count()
     page.fill("#rag-question textarea", question)
     page.click("#rag-send")
     page.wait_for_function(
         "([q]) => document.querySelector('#rag-sources').innerText.includes(q)", arg=[question[:30]],
         timeout=120_000)
-    assert page.locator("#rag-chat .message-row, #rag-chat [data-testid='bot']").count() > before
+    # the chat and the sources panel are separate outputs of one event: the chat may render a moment later
+    page.wait_for_function("([n]) => document.querySelectorAll('#rag-chat .bot-row').length > n", arg=[before],
+                           timeout=30_000)
+    assert answers.count() == before + 1
 
 
 def test_click_a_source_shows_the_paragraph_highlighted(page):
