@@ -168,10 +168,13 @@ def reported_conflict(reading: Reading, heard: list[Voice]) -> list[Position]:
     judging = q.evaluative or q.answer_type == YESNO
     if not (judging or re.search(r"\b(say|said|react\w*|view\w*|receiv\w*)\b", q.text, re.I)):
         return []
+    documents = {v.best.evidence.document.doc_id for v in heard}
     for voice in heard:
         sides = reported_sides(reading, voice)
-        # a question of what was said is disputed only where the source names who says it on one side at least
-        if sides and (judging or any(spoken for *_, spoken in sides)):
+        # a question of what was said is disputed only where the source names who says it on one side at least;
+        # so is a question of judgement that other documents answer too (their positions are the answer there,
+        # not one source's sentences split by tone)
+        if sides and ((judging and len(documents) == 1) or any(spoken for *_, spoken in sides)):
             return [position(holder, items, stance) for holder, stance, items, _ in sides]
     return []
 

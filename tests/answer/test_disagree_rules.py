@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.disagree_rules import DISPUTE, stance_conflict
+from rag.answer.disagree_rules import DISPUTE, reported_conflict, stance_conflict
 from rag.answer.holders import Voice
 from rag.answer.reading import Reading
 from rag.model import Document
@@ -26,6 +26,25 @@ def test_each_side_is_shown_by_its_answer_not_its_loudest_sentence():
                                       Voice("National Auditor", [answer, louder])])
     assert [p.summary for p in sides] == ["The bridge programme has been a great success. [1]",
                                           "The bridge programme has been a failure. [2]"]
+
+
+def test_one_sources_sentences_split_by_tone_are_a_dispute_only_where_no_other_document_answers():
+    """A review whose sentences lean both ways with a contrast ("praised ... but today ...") and name no speaker
+    is read as reporting a dispute when it alone answers a question of judgement; where another document answers
+    too, the documents' own positions are the answer, not that review's sentences split by their tone."""
+    review = Document("review", "Tramway Review", "0" * 64, "txt", 1)
+    plan = Document("plan", "Transport Plan", "1" * 64, "txt", 1)
+    praised = candidate(review, 1, "When it opened the tramway was praised as a wonderful and modern service.", 2.0)
+    faults = candidate(review, 2, "But today the tramway is slow, costly, unreliable and a terrible waste.", 1.5)
+    route = candidate(plan, 3, "The tramway runs on its present route to the town centre until 2030.", 1.0)
+    question = read("Should the tramway be kept?")
+    alone = Reading(question, [praised, faults], 0.9, 0.1, coverage=0.99)
+    sides = reported_conflict(alone, [Voice("Tramway Review", [praised, faults])])
+    assert [p.stance for p in sides] == ["supports", "undermines"]
+    assert all("views reported in Tramway Review" in p.holder for p in sides)
+    both = Reading(question, [praised, faults, route], 0.9, 0.1, coverage=0.99)
+    assert reported_conflict(both, [Voice("Tramway Review", [praised, faults]),
+                                    Voice("Transport Plan", [route])]) == []
 
 
 @pytest.mark.parametrize("sentence, disputes", [
