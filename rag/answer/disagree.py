@@ -161,10 +161,14 @@ def same_value(a: str, b: str) -> bool:
     return bool(wx) and bool(wy) and (wx <= wy or wy <= wx)
 
 
+def both_ways(reader, a: str, b: str) -> list[np.ndarray]:
+    """The NLI head's probabilities (entailment, neutral, contradiction) for a -> b and for b -> a."""
+    return [r.nli for r in reader.read([a, b], [b, a])]
+
+
 def contradiction(reader, a: str, b: str) -> float:
     """The NLI head's probability that two sentences contradict, the greater of the two ways round."""
-    ab, ba = reader.read([a, b], [b, a])
-    return max(float(ab.nli[2]), float(ba.nli[2]))
+    return max(float(nli[2]) for nli in both_ways(reader, a, b))
 
 
 def read_as_contradicting(reader, a: str, b: str) -> bool:
@@ -172,7 +176,7 @@ def read_as_contradicting(reader, a: str, b: str) -> bool:
     either way round (its trained decision, no line of ours). Two sentences giving different values of one
     thing contradict ("built about 1835" / "built about 1935"); two giving dates of different events do not ("the
     Working Group adopted the report on 14 November" / "by 31 December the working group will examine ...")."""
-    return any(int(np.argmax(r.nli)) == 2 for r in reader.read([a, b], [b, a]))
+    return any(int(np.argmax(nli)) == 2 for nli in both_ways(reader, a, b))
 
 
 def answer_value(reading: Reading, c: Candidate) -> str | None:

@@ -100,8 +100,15 @@ def of_another_act(sentence: str, wanted: frozenset[str], verb: str) -> bool:
     does (`wanted`, its `theme`): "the council adopted a *budget* for the plan" does not say when the *plan*
     was adopted. False where the question's verb acts on nothing it names, or the sentence's on nothing named (a
     pronoun: "It was adopted in 2015")."""
-    uses = [t for t in parsed(fold(sentence)) if t.pos_ in ("VERB", "AUX") and stem(t.lemma_.lower()) == verb]
+    uses = verb_uses(sentence, verb)
     return bool(wanted) and bool(uses) and all(acted_on(t) and not acted_on(t) & wanted for t in uses)
+
+
+
+def verb_uses(sentence: str, verb: str) -> list:
+    """The sentence's tokens that use the verb (a stem, `predicate`) as a verb: "the dam was *completed* in 1962"
+    states the completion; "monitor their adoption" names one without stating it."""
+    return [t for t in parsed(fold(sentence)) if t.pos_ in ("VERB", "AUX") and stem(t.lemma_.lower()) == verb]
 
 
 
@@ -225,18 +232,11 @@ def value_conflict(reading: Reading, bearing: list[Voice],
     if contradicts is not None and len(sides) > 1:
         heads = {k: members[0][0].sentence for k, members in sides.items()}
         sides = {k: members for k, members in sides.items()
-                 if (verb and states(heads[k], verb)) or any(contradicts(heads[k], heads[o]) for o in heads if o != k)}
+                 if (verb and verb_uses(heads[k], verb)) or any(contradicts(heads[k], heads[o]) for o in heads if o != k)}
     if len(sides) < 2:
         return []
     return [position("; ".join(short_name(c.evidence) for c, _ in members), [c for c, _ in members],
                      value=members[0][1]) for members in sides.values()]
-
-
-
-def states(sentence: str, verb: str) -> bool:
-    """Whether a sentence uses the verb (a stem, `predicate`) as a verb: "the dam was completed in 1962" states
-    the completion; "monitor their adoption" names one without stating it."""
-    return any(t.pos_ in ("VERB", "ADJ") and stem(t.lemma_.lower()) == verb for t in parsed(sentence))
 
 
 

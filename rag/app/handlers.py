@@ -7,6 +7,7 @@ import tempfile
 import threading
 import time
 import traceback
+import weakref
 from pathlib import Path
 
 import gradio as gr
@@ -34,8 +35,9 @@ class WebApp:
         self.assistant = assistant
         self.library_lock = threading.Lock()  # one upload or delete at a time
         # each browser session's latest answer: suggestions for an earlier one arrive too late to be shown (a
-        # question asked, or the conversation cleared, while they were being read) and must not overwrite it
-        self.latest: dict[str, Answer | None] = {}
+        # question asked, or the conversation cleared, while they were being read) and must not overwrite it.
+        # Held weakly: the answer lives in the session's state and goes with it
+        self.latest: dict[str, weakref.ref | None] = {}
 
     # ------------------------------------------------------------------ ask
     def ask(self, question: str, doc_ids: list[str] | None, answers: list[Answer] | None,
@@ -52,7 +54,7 @@ class WebApp:
             traceback.print_exc()
             raise gr.Error("Something went wrong while answering. Please try again, or rephrase the question.")
         answers.append(answer)
-        self.latest[session(request)] = answer
+        self.latest[session(request)] = weakref.ref(answer)
         turn = len(answers) - 1
         return (self.messages(answers), "", ui.render_sources(answer, turn), ui.render_positions(answer, turn),
                 answers, answer.to_json(), ui.viewer_placeholder())
@@ -71,7 +73,8 @@ class WebApp:
         except Exception:  # noqa: BLE001 - suggestions are a courtesy: the answer stands without them
             traceback.print_exc()
             return gr.skip(), gr.skip()
-        if self.latest.get(session(request), answers[-1]) is not answers[-1]:
+        key = session(request)
+        if key in self.latest and (self.latest[key] is None or self.latest[key]() is not answers[-1]):
             return gr.skip(), gr.skip()
         return self.messages(answers), answers
 
