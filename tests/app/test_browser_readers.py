@@ -71,9 +71,16 @@ def wait_turns(page, count: int) -> None:
                            timeout=30_000)
 
 
+def follow_ups_offered(page) -> None:
+    """Suggested next questions arrive after the answer and the chat scrolls to show them, moving the answer's markers
+    (a card shown before then hides as its marker leaves the pointer): wait for them before pointing at a marker."""
+    page.locator("#rag-chat button").filter(has_text=re.compile(r"^What ")).first.wait_for(timeout=60_000)
+
+
 def test_hover_or_focus_a_marker_shows_its_card(page):
     ask(page, GREAT_FIREWALL)
     wait_turns(page, 1)
+    follow_ups_offered(page)
     source = page.locator("#rag-sources .rag-source").first
     quote = source.locator(".rag-quote").inner_text().strip("“”… ")
     marker = page.locator('#rag-chat a[href^="#cite-0-"]').first
@@ -197,6 +204,11 @@ def test_briefing_markers_show_cards_and_open_the_paragraph(page):
     marker.hover()
     assert "Great Firewall" in card(page) and "¶9(8)" in card(page)
     shot(page, "readers-8-briefing-card")
+    scroll = "(s) => document.querySelector(s).dispatchEvent(new Event('scroll'))"
+    page.evaluate(scroll, "#rag-chat")  # the chat scrolling (its suggestions arriving) does not move this marker
+    assert page.locator("#rag-hovercard").is_visible()
+    page.evaluate(scroll, "#rag-preview")  # the briefing scrolling does: the card would stand beside nothing
+    page.wait_for_selector("#rag-hovercard[hidden]", state="attached", timeout=5_000)
     marker.click()
     page.locator("#rag-viewer .rag-focus").wait_for(state="visible", timeout=20_000)  # back on Ask, in the viewer
     assert "Great Firewall" in page.locator("#rag-viewer .rag-focus").inner_text()

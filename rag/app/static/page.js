@@ -111,6 +111,10 @@ const onOver = (e) => {
 const onOut = (e) => {
   if (shownFor && !(e.relatedTarget && shownFor.contains(e.relatedTarget))) hideCard();
 };
+const onScroll = (e) => {  // only a scroll that moves the marker leaves its card beside nothing
+  const box = e.target === document ? document.documentElement : e.target;
+  if (shownFor && box.contains && box.contains(shownFor)) hideCard();
+};
 const onKey = (e) => {
   if (e.key === 'Escape') hideCard();
 };
@@ -118,7 +122,7 @@ const onKey = (e) => {
 for (const [type, fn, capture] of [['click', onClick, true], ['mouseover', onOver, false],
                                    ['focusin', onOver, false], ['mouseout', onOut, false],
                                    ['focusout', onOut, false], ['keydown', onKey, false],
-                                   ['scroll', hideCard, true]]) {
+                                   ['scroll', onScroll, true]]) {
   const key = `__rag_${type}`;
   if (window[key]) window.removeEventListener(type, window[key], window[key].capture);
   fn.capture = capture;
