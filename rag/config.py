@@ -129,6 +129,31 @@ class Settings(BaseSettings):
         return self.model_copy(update={"store": store, "uploads": store / "uploads"})
 
 
+def cpu_info(field: str) -> str:
+    """One field of this machine's CPU as Linux describes it (/proc/cpuinfo: "flags", "model name"); "" elsewhere."""
+    import re
+
+    try:
+        found = re.search(rf"^{re.escape(field)}\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M)
+    except OSError:
+        found = None
+    return found.group(1).strip() if found else ""
+
+
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """The CPU's instruction-set flags (x86 "flags", ARM "Features")."""
+    return frozenset((cpu_info("flags") or cpu_info("Features")).split())
+
+
+def machine() -> str:
+    """This machine in a few words, for measurements: CPU, cores, and whether it multiplies int8 with VNNI."""
+    import platform
+
+    vnni = "AVX-512 VNNI" if "avx512_vnni" in cpu_flags() else "no AVX-512 VNNI"
+    return f"{cpu_info('model name') or platform.machine()}, {os.cpu_count()} cores, {vnni}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

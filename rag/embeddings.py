@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from rag.config import get_settings
+from rag.config import cpu_flags, get_settings
 from rag.nlp.text import sentences as split_sentences
 
 _lock = threading.Lock()
@@ -74,11 +73,7 @@ def quantization_target() -> str:
 
     if platform.machine().lower() in ("arm64", "aarch64"):
         return "arm64"
-    try:
-        found = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M)
-    except OSError:
-        found = None
-    flags = set(found.group(1).split()) if found else set()
+    flags = cpu_flags()
     if "avx512_vnni" in flags or "avx512vnni" in flags:
         return "avx512_vnni"
     if "avx512f" in flags:

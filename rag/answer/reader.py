@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import ROOT
+from rag.config import ROOT, cpu_flags
 
 MODEL_DIR = ROOT / "models" / "reader"
 MANIFEST = "reader.json"
@@ -203,6 +203,28 @@ def check_model(folder: Path = MODEL_DIR) -> dict:
     return manifest
 
 
+def exact_on_this_cpu(model_file: Path, flags: frozenset[str] | None = None) -> str | bytes:
+    """The model file as ONNX Runtime computes it exactly on this CPU, so that every machine reads alike. Its
+    weights are signed int8 and its activations unsigned; x86 CPUs without AVX-512 VNNI multiply such pairs with an
+    instruction that saturates sums at 16 bits (vpmaddubsw), which changed answers from one machine to another. There
+    the weights are moved to unsigned bytes (w + 128, zero point 128: the same values), which ONNX Runtime multiplies
+    without saturating; a CPU with AVX-512 VNNI runs the file as it is (the same figures, faster)."""
+    if "avx512_vnni" in (cpu_flags() if flags is None else flags):
+        return str(model_file)
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(model_file))
+    initializers = {i.name: i for i in model.graph.initializer}
+    weights = {name for node in model.graph.node if node.op_type == "MatMulInteger"
+               for name in (node.input[1], node.input[3]) if name in initializers}  # B and its zero point
+    for name in weights:
+        signed = numpy_helper.to_array(initializers[name])
+        if signed.dtype == np.int8:
+            initializers[name].CopyFrom(numpy_helper.from_array((signed.astype(np.int16) + 128).astype(np.uint8), name))
+    return model.SerializeToString()
+
+
 class Reader:
     """The shipped reader, served by ONNX Runtime. Thread-safe (ONNX Runtime sessions are; the tokenizer is
     locked)."""
@@ -218,7 +240,7 @@ class Reader:
         if threads:
             options.intra_op_num_threads = threads
         try:
-            self.session = ort.InferenceSession(str(self.folder / self.manifest["model"]), options,
+            self.session = ort.InferenceSession(exact_on_this_cpu(self.folder / self.manifest["model"]), options,
                                                 providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types for a damaged file
             raise ReaderMissing(f"The reader model file {self.folder / self.manifest['model']} could not be "

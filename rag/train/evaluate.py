@@ -11,12 +11,11 @@ flags, mean citations, latency p50/p95.
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 from pathlib import Path
 
-from rag.config import ROOT
+from rag.config import ROOT, machine
 from rag.nlp.text import fold
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -174,7 +173,6 @@ def fitted_tables(fitted_file: Path, heldapart_file: Path) -> str:
 
 def write_markdown(path: Path, reports: list[tuple[str, dict]], command: str) -> None:
     """docs/evaluation.md: the development sets' table, the held-apart figures, and the hand-written part kept."""
-    import platform
     import time
 
     from rag.answer.reader import MODEL_DIR
@@ -184,7 +182,7 @@ def write_markdown(path: Path, reports: list[tuple[str, dict]], command: str) ->
     kept = old[old.index(KEPT):] if KEPT in old else KEPT + "\n"
     text = f"""# Evaluation
 
-Written by `{command}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores). Each set is
+Written by `{command}` on {time.strftime('%Y-%m-%d')} ({machine()}). Each set is
 ingested into a store of its own and every question asked through the whole pipeline (`rag/train/evaluate.py` says
 what each column counts). The product is judged on other questions and documents of the same kinds.
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import ROOT
-from rag.answer.reader import MANIFEST, MODEL_DIR, Encoded, PairEncoder, Window, sha256
+from rag.answer.reader import MANIFEST, MODEL_DIR, Encoded, PairEncoder, Window, exact_on_this_cpu, sha256
 from rag.train.reader_data import TASKS, Example, Sizes, training_examples
 
 WORK = ROOT / "store" / "train" / "reader"  # checkpoints and the torch weights (git-ignored)
@@ -348,7 +348,7 @@ def export(weights: Path, config: Config, out: Path, log=print) -> Path:
         feed = encoder.batch(probe)
         with torch.no_grad():
             want = net(*(torch.tensor(feed[k]) for k in inputs))[0].numpy()
-        got = ort.InferenceSession(str(work / "int8.onnx"), providers=["CPUExecutionProvider"]).run(
+        got = ort.InferenceSession(exact_on_this_cpu(work / "int8.onnx"), providers=["CPUExecutionProvider"]).run(
             ["answer"], feed)[0]
         log(f"  int8 export: answer logits {np.round(got, 2).tolist()} (torch {np.round(want, 2).tolist()})")
         if np.max(np.abs(got - want)) > 1.0:

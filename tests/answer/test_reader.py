@@ -7,7 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from rag.answer.reader import MANIFEST, MODEL_DIR, PairEncoder, ReaderMissing, Window, check_model, load_reader
+from rag.answer.reader import (MANIFEST, MODEL_DIR, PairEncoder, ReaderMissing, Window, check_model,
+                               exact_on_this_cpu, load_reader)
 
 from conftest import run_cli
 
@@ -165,3 +166,49 @@ def test_a_damaged_sides_model_stops_the_programs_too(tmp_path):
                                                            "RAG_STORE": str(tmp_path / "s")})
     assert out.returncode == 2, out.stderr
     assert "reader model file" in out.stderr and str(folder) in out.stderr
+
+
+def integer_model(path, weights: np.ndarray) -> None:
+    """The smallest model that multiplies as the reader's layers do: unsigned 8-bit activations by signed 8-bit
+    weights (MatMulInteger), the products summed in 32 bits."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "b", "a_zero", "b_zero"], ["y"])], "integer",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [1, weights.shape[0]])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, weights.shape[1]])],
+        [numpy_helper.from_array(weights, "b"), numpy_helper.from_array(np.zeros(weights.shape[1], np.int8), "b_zero"),
+         numpy_helper.from_array(np.array(0, np.uint8), "a_zero")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+@pytest.mark.parametrize("flags", [None, frozenset()], ids=["this CPU", "a CPU without VNNI"])
+def test_products_are_exact_on_every_cpu(tmp_path, flags):
+    """Large activations by large weights: a CPU without AVX-512 VNNI saturates the running sums of such products
+    at 16 bits when the weights are signed; as served (`exact_on_this_cpu`) they are exact on this CPU, and the form
+    served where VNNI is missing is exact here too."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(0)
+    weights = np.where(rng.random((64, 16)) < 0.9, 127, rng.integers(-127, 128, (64, 16))).astype(np.int8)
+    activations = np.full((1, 64), 255, np.uint8)
+    integer_model(tmp_path / "m.onnx", weights)
+    session = ort.InferenceSession(exact_on_this_cpu(tmp_path / "m.onnx", flags), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"a": activations})[0]
+    assert np.array_equal(got, activations.astype(np.int64) @ weights.astype(np.int64))
+
+
+def test_the_unsigned_form_holds_the_same_weights():
+    import onnx
+    from onnx import numpy_helper
+
+    signed = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(MODEL_DIR / "reader.int8.onnx")).graph.initializer}
+    unsigned = onnx.load_from_string(exact_on_this_cpu(MODEL_DIR / "reader.int8.onnx", frozenset()))
+    moved = 0
+    for i in unsigned.graph.initializer:
+        value = numpy_helper.to_array(i)
+        if value.dtype == np.uint8 and signed[i.name].dtype == np.int8:
+            assert np.array_equal(value.astype(np.int16) - 128, signed[i.name])
+            moved += 1
+    assert moved == 2 * 40  # every MatMulInteger's weights and zero points
