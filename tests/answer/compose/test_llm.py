@@ -33,7 +33,7 @@ from rag.answer.cite import MARKER, check_model_answer, markers, model_sentences
 from rag.answer.compose.llm import PROMPTS, LLMComposer, load_prompt, select_evidence
 from rag.config import ROOT, Settings
 from rag.ingest.pipeline import ADDED, ingest_paths
-from rag.model import Answer, Document, Evidence, Paragraph, Position
+from rag.model import Answer, Evidence, Paragraph, Position
 from rag.store import Store
 
 pytestmark = pytest.mark.llm

@@ -1,26 +1,19 @@
-"""The composers (rag/answer/compose/): one interface (`compose(request) -> Draft`, `stream(request)` yielding text then
-returning the Draft), driven with real Readings of the bundled corpus (the session store, the packaged models).
-The model composer's own tests, with a model server, are in test_llm.py."""
+"""The extractive composer (rag/answer/compose/extractive.py), driven with real Readings of the bundled corpus (the
+session store, the packaged models) and with readings built by hand: whole sentences quoted, the sentence limit,
+recommendation lookups, refusals that name what is missing."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from rag.answer.compose import Composer, Request, drain
-from rag.answer.compose.both_sides import BothSides
 from rag.answer.compose.extractive import RECOMMENDS, Extractive, Pick, choose, shown_indices
-from rag.model import MARKER, Draft, Position
+from rag.model import MARKER
 from rag.nlp.text import sentences
 
 
-def request_for(assistant, question: str) -> Request:
-    evidence = assistant.retriever.retrieve(question)
-    return Request(question, evidence, assistant.reading(question, evidence))
-
-
-def test_extractive_answer_quotes_whole_sentences_of_the_paragraphs_it_cites(corpus_assistant):
-    request = request_for(corpus_assistant, "Since when has Liu Xia been under house arrest?")
+def test_extractive_answer_quotes_whole_sentences_of_the_paragraphs_it_cites(request_for):
+    request = request_for("Since when has Liu Xia been under house arrest?")
     draft = Extractive().compose(request)
     assert draft.found and "2010" in draft.text
     by_n = {e.n: e for e in request.evidence}
@@ -30,20 +23,20 @@ def test_extractive_answer_quotes_whole_sentences_of_the_paragraphs_it_cites(cor
         assert quote in sentences(by_n[n].paragraph.text)
 
 
-def test_extractive_answer_is_bounded_by_its_sentence_limit(corpus_assistant):
-    request = request_for(corpus_assistant, "What are conditions like inside the re-education centres?")
+def test_extractive_answer_is_bounded_by_its_sentence_limit(request_for):
+    request = request_for("What are conditions like inside the re-education centres?")
     one = Extractive(max_sentences=1).compose(request)
     assert one.found and len(one.quotes) == 1 and len(MARKER.findall(one.text)) == 1
 
 
-def test_a_recommendation_question_gets_the_labelled_items_in_the_holders_name(corpus_assistant):
-    draft = Extractive().compose(request_for(corpus_assistant, "What is recommended regarding the Great Firewall?"))
+def test_a_recommendation_question_gets_the_labelled_items_in_the_holders_name(request_for):
+    draft = Extractive().compose(request_for("What is recommended regarding the Great Firewall?"))
     assert draft.found and "recommends" in draft.text
     assert re.search(r"¶9\(8\)", draft.text)
 
 
-def test_extractive_refusal_names_what_no_document_mentions(corpus_assistant):
-    request = request_for(corpus_assistant, "How many moons does Jupiter have?")
+def test_extractive_refusal_names_what_no_document_mentions(request_for):
+    request = request_for("How many moons does Jupiter have?")
     assert not request.reading.found
     draft = Extractive().compose(request)
     assert not draft.found and not draft.quotes and not MARKER.search(draft.text)
@@ -51,8 +44,8 @@ def test_extractive_refusal_names_what_no_document_mentions(corpus_assistant):
     assert "jupiter" in draft.text.lower() and "Nearest passages, which do not answer it" in draft.text
 
 
-def test_a_refusal_does_not_call_a_slip_it_read_as_a_known_word_unknown(corpus_assistant):
-    request = request_for(corpus_assistant, "How many moons of Jupiter do the Uighers see?")
+def test_a_refusal_does_not_call_a_slip_it_read_as_a_known_word_unknown(request_for):
+    request = request_for("How many moons of Jupiter do the Uighers see?")
     assert "uighur" in request.reading.question.topics  # the slip is read as the corpus spells it
     draft = Extractive().compose(request)
     assert not draft.found and "jupiter" in draft.text.lower()
@@ -125,65 +118,3 @@ def test_a_picked_sentence_brings_the_sentences_that_refer_to_or_back_from_it():
     assert shown(3) == [2, 3]
     assert shown(4) == [4]           # the last sentence, after one that does not refer back
     assert shown(1, 4) == [0, 1, 4]  # a sentence that does not refer back is not brought
-
-
-def test_a_composer_that_writes_in_one_go_streams_nothing_and_returns_its_draft(corpus_assistant):
-    request = request_for(corpus_assistant, "Since when has Liu Xia been under house arrest?")
-    chunks, draft = drain(Extractive().stream(request))
-    assert chunks == [] and draft == Extractive().compose(request)
-
-
-def test_a_composer_that_streams_gives_the_same_draft_to_compose():
-    class Streaming(Composer):
-        def stream(self, request):
-            yield "Some "
-            yield "text [1]."
-            return Draft(text="Some text [1].", quotes={1: "Some text."})
-
-    request = Request("q", [], None)
-    chunks, draft = drain(Streaming().stream(request))
-    assert "".join(chunks) == draft.text and Streaming().compose(request) == draft
-
-
-# as rag/answer/disagree.py writes a summary: each of the holder's sentences, then its marker
-POSITIONS = [Position("UK Government", "Torture is prohibited in all circumstances. [1]", [1], "2022",
-                      "supports", "prohibited", "says prohibited"),
-             Position("Amnesty International", "Detainees were tortured in custody. [2] Nobody was charged. [3]",
-                      [2, 3], None, "undermines", "tortured", "says tortured")]
-
-
-def test_both_sides_says_so_first_then_each_holder_with_its_own_citations():
-    draft = BothSides().compose(Request("Is torture prohibited?", [], None, POSITIONS, disagreement=True))
-    parts = draft.text.split("\n\n")
-    assert parts[0] == "**The sources disagree: they give “prohibited” / “tortured”.**"
-    assert parts[1] == "**UK Government** (2022) says prohibited:\nTorture is prohibited in all circumstances. [1]"
-    assert parts[2].startswith("**Amnesty International** says tortured:\nDetainees were tortured")
-    assert draft.quotes == {1: "Torture is prohibited in all circumstances.", 2: "Detainees were tortured in custody.",
-                            3: "Nobody was charged."}
-    assert draft.found
-
-
-def test_both_sides_without_a_value_for_every_holder_gives_the_plain_heading():
-    positions = [POSITIONS[0], Position("Amnesty International", "It is widespread. [2]", [2])]
-    draft = BothSides().compose(Request("Is torture prohibited?", [], None, positions, disagreement=True))
-    assert draft.text.startswith("**The sources disagree on this.**\n\n")
-
-
-def test_sources_that_agree_are_laid_out_source_by_source_without_a_disagreement():
-    draft = BothSides().compose(Request("Is torture prohibited?", [], None, POSITIONS, disagreement=False))
-    assert "disagree" not in draft.text and draft.text.startswith("**UK Government** (2022) says prohibited:")
-
-
-@pytest.mark.parametrize("question", ["What does the briefing say about Bachelet's visit to China?"])
-def test_both_sides_of_a_real_disagreement_cite_disjoint_evidence(corpus_assistant, question):
-    from rag.answer.disagree import find_positions
-    from rag.answer.reading import load_fitted
-
-    request = request_for(corpus_assistant, question)
-    disagreement, positions, _ = find_positions(request.reading, corpus_assistant.sides, load_fitted().extra)
-    assert disagreement and len(positions) >= 2
-    request.positions, request.disagreement = positions, True
-    draft = BothSides().compose(request)
-    given = {e.n for e in request.evidence}
-    for pos in positions:
-        assert f"**{pos.holder}**" in draft.text and set(pos.citations) <= given
