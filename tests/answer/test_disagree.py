@@ -522,7 +522,7 @@ ARTICLE_TWO = {"The Ongoing Disputes on China’s Human Rights", "China’s Conc
 @pytest.mark.xfail(strict=True, reason=(
     "known failure: both articles are critical in tone (one of the West's 'politicising', one of China's 'crimes'); "
     "telling which side of the proposition a critical sentence takes needs its target: the valence rules do not "
-    "read it, and the reader's stance head (Perspectrum test claims 0.663) does not reach the fitted gap"))
+    "read it, and the reader's stance head (Perspectrum test claims 0.667) does not reach the fitted gap"))
 def test_corpus_both_sides(corpus_assistant):
     answer = corpus_assistant.ask("Is Western criticism of China's human rights record fair?")
     check(answer)
