@@ -38,15 +38,9 @@ from rag.answer import disagree_rules
 from rag.answer.disagree_rules import SIGN
 from rag.answer.holders import HOLDER_NAME_CHARS, Voice, short_name
 from rag.answer.reading import VALUED, Candidate, Reading
-from rag.nlp.text import fold, main_verb, parsed, stems, words
+from rag.nlp.text import REPORTING, fold, main_verb, parsed, stems, words
 
 TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)
-# English's verbs of reporting speech and opinion, as lemmas (general English: say, state, note ...)
-REPORTING = {"say", "state", "note", "argue", "claim", "assert", "contend", "insist", "maintain", "report",
-             "observe", "stress", "emphasise", "emphasize", "underline", "warn", "allege", "suggest", "believe",
-             "consider", "find", "conclude", "recommend", "urge", "call", "describe", "express", "deny", "reject",
-             "acknowledge", "admit", "point", "highlight", "indicate", "add", "explain",
-             "criticise", "criticize", "condemn", "welcome", "praise", "tweet", "comment", "write"}
 HEARD = 3  # a holder's stance is read from its best HEARD sentences
 AUXILIARIES = {"be", "do", "have", "can", "could", "shall", "should", "will", "would", "may", "might", "must"}
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from rag.config import ROOT
 from rag.model import RECOMMENDATION, Evidence
-from rag.nlp.question import DATE, NUMBER, ORG, PERSON, PLACE, THING, Question, values
+from rag.nlp.question import DATE, NUMBER, ORG, PERSON, PLACE, THING, Question, as_read, values
 from rag.answer.reader import PairReading, Reader
 from rag.nlp.text import sentences, stems
 
@@ -305,14 +305,15 @@ def read_evidence(question: Question, evidence: list[Evidence], idf, known, read
                   fitted: Fitted | None = None, asked: str | None = None) -> Reading:
     """Shortlist the evidence's sentences, read them, and judge whether the documents answer the question at all.
     A recommendation lookup has every recommendation item of the evidence read. `asked` is the question as the
-    user typed it (the reader reads that, not the folded form `question.text`)."""
+    user typed it (the reader reads that, not the folded form `question.text`, less the words that pick out which
+    source it asks about: `as_read`)."""
     fitted = fitted or load_fitted()
     cands = candidates_of(question, evidence, idf)
     must = [c for c in cands if c.evidence.paragraph.kind == RECOMMENDATION and c.index == 0] \
         if question.asks_recommendations else []
     chosen = shortlist(cands, fitted.shortlist, pairs, must)
     t0 = time.perf_counter()
-    read_candidates(asked or question.text, chosen, reader)
+    read_candidates(as_read(asked or question.text), chosen, reader)
     took = (time.perf_counter() - t0) * 1000
     ranked = rank(cands)
 

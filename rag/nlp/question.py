@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from rag.model import DATE, MANNER, NUMBER, ORG, PERSON, PLACE, REASON, REC, THING, YESNO, Question  # noqa: F401
-from rag.nlp.text import (NEGATION, QUESTION_WORDS, STOPWORDS, content_words, fold, is_english, parsed,
+from rag.nlp.text import (NEGATION, QUESTION_WORDS, REPORTING, STOPWORDS, content_words, fold, is_english, parsed,
                           spelling_variants, stem, topic_words, words)
 
 
@@ -100,6 +100,29 @@ def topic_phrases(question: str) -> list[str]:
         if kept:
             out.append(" ".join(kept))
     return list(dict.fromkeys(out)) or ([" ".join(topic_words(question))] if topic_words(question) else [])
+
+
+def as_read(question: str) -> str:
+    """The question as the reader model reads it. Where its main verb reports what a source says and its subject is
+    a kind of document ("What does the UPR submission say about the Supervision Law?", "What do the 2018 reports
+    recommend on water?"), the words before that noun that pick out which document are left out ("What does
+    the submission say about ..."): the sentences that answer seldom hold them, and a reader trained to find the
+    question's words in the answer's sentence looks for them. A subject that is a name ("What does Amnesty say")
+    is kept: sources name themselves."""
+    doc = parsed(question)
+    root = next((t for t in doc if t.head.i == t.i), None)
+    if root is None or root.lemma_.lower() not in REPORTING:
+        return question
+    subject = next((t for t in root.children if t.dep_ == "nsubj"), None)
+    if subject is None or subject.pos_ != "NOUN" or subject.lemma_.lower() not in QUESTION_WORDS:
+        return question  # only a document's own kind ("report", "submission", "briefing"), not "the second law"
+    naming = [t for t in subject.children if t.i < subject.i and t.dep_ in ("compound", "amod", "nummod", "nmod",
+                                                                             "poss")]
+    if not naming:
+        return question
+    start = doc[min(t.left_edge.i for t in naming)].idx
+    the = "the " if any(t.dep_ == "poss" for t in naming) else ""  # "China's report" -> "the report"
+    return doc.text[:start] + the + doc.text[subject.idx:]
 
 
 def subject_of(question: str) -> str | None:

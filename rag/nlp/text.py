@@ -33,6 +33,13 @@ count counts counted compare compared comparison react reacted reaction stand re
 recommendation recommendations call calls called
 """.split())
 
+# English's verbs of reporting speech and opinion, as lemmas (general English: say, state, note ...)
+REPORTING = {"say", "state", "note", "argue", "claim", "assert", "contend", "insist", "maintain", "report",
+             "observe", "stress", "emphasise", "emphasize", "underline", "warn", "allege", "suggest", "believe",
+             "consider", "find", "conclude", "recommend", "urge", "call", "describe", "express", "deny", "reject",
+             "acknowledge", "admit", "point", "highlight", "indicate", "add", "explain",
+             "criticise", "criticize", "condemn", "welcome", "praise", "tweet", "comment", "write"}
+
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
                          "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-"})

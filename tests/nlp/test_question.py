@@ -1,7 +1,7 @@
 """What a question asks for (rag/nlp/question.py)."""
 import pytest
 
-from rag.nlp.question import DATE, NUMBER, PERSON, PLACE, REC, THING, YESNO, normal_value, read, values
+from rag.nlp.question import DATE, NUMBER, PERSON, PLACE, REC, THING, YESNO, as_read, normal_value, read, values
 from rag.nlp.text import is_english, spelling_variants, stem
 
 
@@ -157,3 +157,17 @@ def test_what_how_many_counts_and_whether_a_sentence_counts_it():
 def test_the_subject_of_a_question_is_the_noun_its_verb_is_said_of(question, subject):
     """The noun the question's verb is said of, stemmed as topics are; none where the subject is the question word."""
     assert read(question).subject == (stem(subject) if subject else None)
+
+
+@pytest.mark.parametrize("question, read_as", [
+    ("What does the UPR submission say about the Supervision Law?",
+     "What does the submission say about the Supervision Law?"),
+    ("What do the 2018 reports recommend on water?", "What do the reports recommend on water?"),
+    ("What does the council's latest report say about housing?", "What does the report say about housing?"),
+    ("What does the briefing say about Hong Kong?", "What does the briefing say about Hong Kong?"),  # nothing to cut
+    ("What does Amnesty International say about torture?", "What does Amnesty International say about torture?"),
+    ("When was the old bridge opened?", "When was the old bridge opened?"),  # no source is asked about
+    ("What does the second law of thermodynamics state?", "What does the second law of thermodynamics state?"),
+])
+def test_the_reader_reads_the_question_without_the_words_that_pick_out_its_source(question, read_as):
+    assert as_read(question) == read_as
