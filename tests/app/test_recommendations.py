@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rag.app import recommendations
 from rag.model import Paragraph
-from test_app import paragraphs
+from test_ui import paragraphs
 
 
 def test_recommendation_rows_search_and_filter():
