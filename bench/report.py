@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.config import machine  # noqa: E402
+
 BENCHES = {
     "query": ("Answer latency on the bundled corpus", ["bench/query.py", "--large", "0"]),
     "reader": ("The reader model's speed", ["bench/reader.py"]),
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     args = parser.parse_args(argv)
     sections = [f"# Performance\n\nWritten by `python bench/report.py --only {args.only} --scale {args.scale}` on "
-                f"{time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores). Goals: answer p95 <= "
+                f"{time.strftime('%Y-%m-%d')} ({machine()}). Goals: answer p95 <= "
                 "300 ms on the bundled corpus and <= 800 ms at 100,000 paragraphs; under load (20 users) 0 errors "
                 "and p95 <= 3 s; ingest within 1.2x of the bare embedding model."]
     for name in args.only.split(","):
