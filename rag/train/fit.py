@@ -46,6 +46,7 @@ from rag.answer.reading import (FITTED, QUESTION_FEATURES, SHORT_FEATURES, SHORT
 from rag.config import ROOT, get_settings
 from rag.nlp.text import sentences
 from rag.train.extraction import build_store, extract, norm, read_items
+from rag.train.reader_eval import auc
 
 
 DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "train" / "squad2_train_subset.jsonl.gz"
@@ -165,15 +166,6 @@ def fit_coverage(items: list[dict], max_sentences: int) -> float:
         if answer_shown(items, float(coverage), max_sentences)[0] >= TARGET_SHOWN:
             return float(coverage)
     return float(COVERAGE_GRID[-1])
-
-
-def auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    order = np.argsort(scores)
-    ranks = np.empty(len(scores))
-    ranks[order] = np.arange(1, len(scores) + 1)
-    pos = labels.sum()
-    neg = len(labels) - pos
-    return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg)) if pos and neg else float("nan")
 
 
 def first_is_gold(items: list[dict], order) -> tuple[int, int, int]:

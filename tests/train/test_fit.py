@@ -1,12 +1,11 @@
-"""What is fitted for the answer path (models/fitted.json) and how (rag/train/fit.py, extraction.py)."""
+"""What is fitted for the answer path (models/fitted.json) and how (rag/train/fit.py)."""
 import json
 
 import numpy as np
 
 from rag.answer.reading import FITTED, QUESTION_FEATURES, SHORTLIST_FEATURES, load_fitted
-from rag.model import Document, Evidence, Paragraph
-from rag.train.extraction import gold_sentences, without_answer
-from rag.train.fit import auc, fit_item_match, fit_logistic, fit_ranker, fit_short_answer
+from rag.train.fit import fit_item_match, fit_logistic, fit_ranker, fit_short_answer
+from rag.train.reader_eval import auc
 
 
 def test_the_fitted_file_matches_the_features_and_records_its_fit():
@@ -86,27 +85,3 @@ def test_logistic_fit_weighs_each_group_by_its_share():
     boundary = lambda m: float(m.mean[0] - m.bias * m.scale[0] / m.weights[0])  # noqa: E731  (x where z = 0)
     assert boundary(shared) > boundary(plain)
     assert auc(shared(x), y) > 0.85
-
-
-def test_gold_sentence_is_the_one_holding_the_answer():
-    context = "The bridge is old. It opened in 1931 after a long delay. It was repaired in 1990."
-    row = {"context": context, "answers": ["1931"], "answer_start": [context.index("1931")]}
-    assert gold_sentences(row) == {"it opened in 1931 after a long delay."}
-
-
-def test_near_topic_copy_leaves_out_the_answering_paragraph_and_renumbers():
-    """rag/train/fit.py's near-topic questions: the evidence without the paragraph that answers; none where another
-    paragraph holds the answer too."""
-    doc = Document("d", "Bridges", "0" * 64, "txt", 3)
-    answering = "The bridge is old. It opened in 1931 after a long delay."
-
-    def evidence(*texts):
-        return [Evidence(i + 1, Paragraph(f"d:{i}", "d", i, str(i + 1), "paragraph", t), doc)
-                for i, t in enumerate(texts)]
-
-    row = {"context": answering, "answers": ["1931"], "answer_start": [answering.index("1931")]}
-    rest = without_answer(evidence("Bridges cross the river.", answering, "The tunnel was dug later."), row, 2)
-    assert [e.paragraph.text for e in rest] == ["Bridges cross the river.", "The tunnel was dug later."]
-    assert [e.n for e in rest] == [1, 2]
-    assert without_answer(evidence(answering, "A second bridge also opened in 1931."), row, 2) is None
-    assert without_answer(evidence(answering, "It was repaired in 19310 years."), row, 2) is not None
