@@ -14,10 +14,10 @@ in a stated way (`Window`): the first text to its first `question` pieces; the s
 in overlapping windows (each scored; a sentence's score is its best window's); the context gets what room is left
 (the heading's first pieces and the end of the sentence before, which is the part nearest the sentence).
 
-Served as int8 ONNX with ONNX Runtime (no torch at run time). The model folder holds the model, its tokenizer and
-`reader.json` (what it is, its window, the file's size and SHA-256): a model file that is missing, cut short or
-not the one `reader.json` describes stops the program at start with a message saying how to restore it
-(`ReaderMissing`); nothing falls back to another way of answering.
+Served as int8 ONNX with ONNX Runtime (no torch at run time), computed exactly on every CPU (`exact_on_this_cpu`).
+The model folder holds the model, its tokenizer and `reader.json` (what it is, its window, the file's size and
+SHA-256): a model file that is missing, cut short or not the one `reader.json` describes stops the program at start
+with a message saying how to restore it (`ReaderMissing`); nothing falls back to another way of answering.
 """
 from __future__ import annotations
 
