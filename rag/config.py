@@ -146,11 +146,17 @@ def cpu_flags() -> frozenset[str]:
     return frozenset((cpu_info("flags") or cpu_info("Features")).split())
 
 
+def has_vnni() -> bool:
+    """Whether the CPU has AVX-512 VNNI: it multiplies 8-bit integers exactly (and fastest); x86 CPUs without it
+    saturate sums of unsigned-by-signed products at 16 bits."""
+    return bool({"avx512_vnni", "avx512vnni"} & cpu_flags())
+
+
 def machine() -> str:
     """This machine in a few words, for measurements: CPU, cores, and whether it multiplies int8 with VNNI."""
     import platform
 
-    vnni = "AVX-512 VNNI" if "avx512_vnni" in cpu_flags() else "no AVX-512 VNNI"
+    vnni = "AVX-512 VNNI" if has_vnni() else "no AVX-512 VNNI"
     return f"{cpu_info('model name') or platform.machine()}, {os.cpu_count()} cores, {vnni}"
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from rag.config import cpu_flags, get_settings
+from rag.config import cpu_flags, get_settings, has_vnni
 from rag.nlp.text import sentences as split_sentences
 
 _lock = threading.Lock()
@@ -74,7 +74,7 @@ def quantization_target() -> str:
     if platform.machine().lower() in ("arm64", "aarch64"):
         return "arm64"
     flags = cpu_flags()
-    if "avx512_vnni" in flags or "avx512vnni" in flags:
+    if has_vnni():
         return "avx512_vnni"
     if "avx512f" in flags:
         return "avx512"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import ROOT, cpu_flags
+from rag.config import ROOT, has_vnni
 
 MODEL_DIR = ROOT / "models" / "reader"
 MANIFEST = "reader.json"
@@ -203,13 +203,14 @@ def check_model(folder: Path = MODEL_DIR) -> dict:
     return manifest
 
 
-def exact_on_this_cpu(model_file: Path, flags: frozenset[str] | None = None) -> str | bytes:
+def exact_on_this_cpu(model_file: Path, vnni: bool | None = None) -> str | bytes:
     """The model file as ONNX Runtime computes it exactly on this CPU, so that every machine reads alike. Its
     weights are signed int8 and its activations unsigned; x86 CPUs without AVX-512 VNNI multiply such pairs with an
     instruction that saturates sums at 16 bits (vpmaddubsw), which changed answers from one machine to another. There
     the weights are moved to unsigned bytes (w + 128, zero point 128: the same values), which ONNX Runtime multiplies
-    without saturating; a CPU with AVX-512 VNNI runs the file as it is (the same figures, faster)."""
-    if "avx512_vnni" in (cpu_flags() if flags is None else flags):
+    without saturating; a CPU with AVX-512 VNNI runs the file as it is (the same figures, faster). `vnni`: whether
+    to take the CPU as having it (default: this CPU, `has_vnni`)."""
+    if has_vnni() if vnni is None else vnni:
         return str(model_file)
     import onnx
     from onnx import numpy_helper

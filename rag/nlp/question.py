@@ -104,9 +104,9 @@ def topic_phrases(question: str) -> list[str]:
 
 def as_read(question: str) -> str:
     """The question as the reader model reads it. Where its main verb reports what a source says and its subject is
-    a kind of document ("What does the UPR submission say about the Supervision Law?", "What do the 2018 reports
+    a kind of document ("What does the city council report say about the pier?", "What do the 2018 reports
     recommend on water?"), the words before that noun that pick out which document are left out ("What does
-    the submission say about ..."): the sentences that answer seldom hold them, and a reader trained to find the
+    the report say about ..."): the sentences that answer seldom hold them, and a reader trained to find the
     question's words in the answer's sentence looks for them. A subject that is a name ("What does Amnesty say")
     is kept: sources name themselves."""
     doc = parsed(question)
