@@ -203,7 +203,8 @@ def test_the_unsigned_form_holds_the_same_weights():
     import onnx
     from onnx import numpy_helper
 
-    signed = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(MODEL_DIR / "reader.int8.onnx")).graph.initializer}
+    shipped = onnx.load(str(MODEL_DIR / "reader.int8.onnx"))
+    signed = {i.name: numpy_helper.to_array(i) for i in shipped.graph.initializer}
     unsigned = onnx.load_from_string(exact_on_this_cpu(MODEL_DIR / "reader.int8.onnx", vnni=False))
     moved = 0
     for i in unsigned.graph.initializer:
